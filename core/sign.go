@@ -1,0 +1,303 @@
+package core
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/signet-media/signet/core/internal/policy"
+	"github.com/signet-media/signet/core/internal/uri"
+)
+
+// Errors returned by Signer.Sign, wrapped with the detail. Callers branch
+// with errors.Is.
+var (
+	// ErrNotAccepted means no key signs the URL: no prefix matches, the
+	// URL is excluded, or the matching keys belong to other organizations.
+	ErrNotAccepted = errors.New("core: URL cannot be signed")
+
+	// ErrInvalidURL means the URL is not a valid URI reference.
+	ErrInvalidURL = errors.New("core: invalid URL")
+
+	// ErrInvalidIP means the IP is neither an address nor a CIDR prefix.
+	ErrInvalidIP = errors.New("core: invalid IP")
+
+	// ErrInvalidResource means the resource pattern is malformed, does not
+	// cover the URL, or reaches outside the signing key's prefixes.
+	ErrInvalidResource = errors.New("core: invalid resource pattern")
+)
+
+// SignerConfig configures a Signer.
+type SignerConfig struct {
+	// Keys are the signing keys. Each needs an ID, a Secret and at least
+	// one URL prefix.
+	Keys []Key
+
+	// Exclude, when set, is a regular expression (RE2 syntax) that must
+	// match a whole URL for it to be excluded from signing.
+	Exclude string
+}
+
+// Signer signs URLs. It is safe for concurrent use.
+type Signer struct {
+	keys    []signingKey
+	exclude *regexp.Regexp
+}
+
+type signingKey struct {
+	mac          *macKey
+	prefixes     []prefix
+	organization string
+}
+
+// NewSigner checks cfg and returns a Signer. Errors name the key and the
+// value at fault, never a secret.
+func NewSigner(cfg SignerConfig) (*Signer, error) {
+	s := &Signer{}
+	seen := make(map[string]bool)
+	for _, k := range cfg.Keys {
+		sk, err := newSigningKey(k)
+		if err != nil {
+			return nil, err
+		}
+		if seen[k.ID] {
+			return nil, fmt.Errorf("core: key %q is configured twice", k.ID)
+		}
+		seen[k.ID] = true
+		s.keys = append(s.keys, sk)
+	}
+	if cfg.Exclude != "" {
+		re, err := regexp.Compile(`^(?:` + cfg.Exclude + `)$`)
+		if err != nil {
+			return nil, fmt.Errorf("core: invalid exclude pattern: %w", err)
+		}
+		s.exclude = re
+	}
+	return s, nil
+}
+
+func newSigningKey(k Key) (signingKey, error) {
+	if err := checkKey(k); err != nil {
+		return signingKey{}, err
+	}
+	if len(k.URLs) == 0 {
+		return signingKey{}, fmt.Errorf("core: key %q has no URL prefix; it could sign nothing", k.ID)
+	}
+	sk := signingKey{mac: newMACKey(k.ID, k.Secret), organization: k.Organization}
+	for _, u := range k.URLs {
+		p, err := parsePrefix(u)
+		if err != nil {
+			return signingKey{}, fmt.Errorf("core: key %q: %w", k.ID, err)
+		}
+		sk.prefixes = append(sk.prefixes, p)
+	}
+	return sk, nil
+}
+
+func checkKey(k Key) error {
+	if k.ID == "" {
+		return errors.New("core: key with an empty id")
+	}
+	if k.Secret == "" {
+		return fmt.Errorf("core: key %q has an empty secret", k.ID)
+	}
+	return nil
+}
+
+// SignRequest is what to sign.
+type SignRequest struct {
+	// URL is the URL to sign: absolute, or a path starting with '/'.
+	URL string
+
+	// ValidUntil is the last instant, at millisecond precision, the signed
+	// URL is valid.
+	ValidUntil time.Time
+
+	// ValidFrom, unless zero, is the first instant the URL is valid.
+	ValidFrom time.Time
+
+	// IP, unless blank, binds the URL to a client address or, as an
+	// extension, a CIDR prefix.
+	IP string
+
+	// Resource, unless empty, is a prefix pattern ending in its only '*'
+	// that becomes the policy's Resource (an extension). It must cover URL
+	// and lie inside the signing key's prefix.
+	Resource string
+
+	// Organization is the caller's organization, compared with a key's
+	// Organization.
+	Organization string
+}
+
+// Signed is a signed URL and what went into it.
+type Signed struct {
+	URL        string // the signed URL, fragment last
+	KeyID      string
+	PolicyJSON string // the policy as signed
+	Resource   string
+	ValidUntil time.Time
+}
+
+// Sign signs a URL with the key whose prefix matches it, the longest when
+// several do. The URL keeps its bytes: only the fragment and user info are
+// removed from the policy's Resource, and earlier signing parameters are
+// replaced.
+func (s *Signer) Sign(req SignRequest) (Signed, error) {
+	if p := uri.Validate(req.URL); p != nil {
+		return Signed{}, fmt.Errorf("%w: %v", ErrInvalidURL, p)
+	}
+	parts := uri.Split(req.URL)
+	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, parts.HasAuthority)
+	key, err := s.chooseKey(req, &parts, path)
+	if err != nil {
+		return Signed{}, err
+	}
+
+	pol := policy.Policy{DateLessThan: req.ValidUntil.UnixMilli()}
+	if !req.ValidFrom.IsZero() {
+		pol.DateGreaterThan, pol.HasDateGreaterThan = req.ValidFrom.UnixMilli(), true
+	}
+	if err := setIP(&pol, req.IP); err != nil {
+		return Signed{}, err
+	}
+	cleaned := cleanURL(&parts)
+	pol.Resource = []byte(cleaned)
+	if req.Resource != "" {
+		if err := checkResource(req.Resource, cleaned, key); err != nil {
+			return Signed{}, err
+		}
+		pol.Resource = []byte(req.Resource)
+	}
+	return key.sign(&pol, cleaned, &parts), nil
+}
+
+func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts, path []byte) (*signingKey, error) {
+	if s.exclude != nil && s.exclude.MatchString(req.URL) {
+		return nil, fmt.Errorf("%w: the URL matches the exclude pattern", ErrNotAccepted)
+	}
+	var best *signingKey
+	bestLen := -1
+	for i := range s.keys {
+		k := &s.keys[i]
+		if k.organization != "" && k.organization != req.Organization {
+			continue
+		}
+		for j := range k.prefixes {
+			p := &k.prefixes[j]
+			if len(p.path) > bestLen && p.matches(parts, path) {
+				best, bestLen = k, len(p.path)
+			}
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w: no key for this URL and organization", ErrNotAccepted)
+	}
+	return best, nil
+}
+
+func setIP(pol *policy.Policy, ip string) error {
+	if strings.TrimSpace(ip) == "" {
+		return nil
+	}
+	prefix, isPrefix, err := policy.ParseIP(ip)
+	if err != nil {
+		return fmt.Errorf("%w %q: %v; write an address such as 10.0.0.1 or 2001:db8::1, or a prefix such as 10.0.0.0/8", ErrInvalidIP, ip, err)
+	}
+	pol.IP, pol.IPIsPrefix, pol.HasIP = prefix, isPrefix, true
+	return nil
+}
+
+// cleanURL returns the URL without fragment, user info, signing parameters
+// and an empty query, keeping every other byte.
+func cleanURL(p *uri.Parts) string {
+	var b strings.Builder
+	if p.Scheme != "" {
+		b.WriteString(p.Scheme)
+		b.WriteByte(':')
+	}
+	if p.HasAuthority {
+		b.WriteString("//")
+		b.WriteString(p.Host)
+		if p.HasPort {
+			b.WriteByte(':')
+			b.WriteString(p.Port)
+		}
+	}
+	b.WriteString(p.Path)
+	if q := uri.StripSigningParams(p.Query); q != "" {
+		b.WriteByte('?')
+		b.WriteString(q)
+	}
+	return b.String()
+}
+
+// checkResource checks a prefix pattern: one '*', at its end, a valid URL
+// before it, covering the URL and inside one of the key's prefixes.
+func checkResource(pattern, cleaned string, key *signingKey) error {
+	base, ok := strings.CutSuffix(pattern, "*")
+	if !ok || strings.Contains(base, "*") {
+		return fmt.Errorf("%w %q: it must end in its only '*'", ErrInvalidResource, pattern)
+	}
+	if p := uri.Validate(base); p != nil {
+		return fmt.Errorf("%w %q: %v", ErrInvalidResource, pattern, p)
+	}
+	if !coversPrefix(base, cleaned) {
+		return fmt.Errorf("%w %q: it does not cover the URL", ErrInvalidResource, pattern)
+	}
+	parts := uri.Split(base)
+	if parts.HasFragment || parts.HasUserInfo {
+		return fmt.Errorf("%w %q: a pattern has no fragment or user info", ErrInvalidResource, pattern)
+	}
+	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
+	for i := range key.prefixes {
+		if key.prefixes[i].matches(&parts, path) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w %q: it reaches outside the prefixes of key %q", ErrInvalidResource, pattern, key.mac.id)
+}
+
+// coversPrefix reports whether the normalized URL starts with the normalized
+// prefix base, as a verifier tests a prefix Resource in strict mode.
+func coversPrefix(base, rawURL string) bool {
+	var n normalizer
+	target := uri.Split(rawURL)
+	return n.prefixMatches([]byte(base), &target, true)
+}
+
+func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) Signed {
+	js := policy.AppendJSON(nil, pol)
+	mac := k.mac.appendMAC(make([]byte, 0, 32), js)
+
+	var b strings.Builder
+	b.Grow(len(cleaned) + len(js)*4/3 + len(k.mac.id) + 100)
+	b.WriteString(cleaned)
+	if strings.Contains(cleaned, "?") {
+		b.WriteByte('&')
+	} else {
+		b.WriteByte('?')
+	}
+	b.WriteString("policy=")
+	b.WriteString(base64.RawURLEncoding.EncodeToString(js))
+	b.WriteString("&keyId=")
+	b.WriteString(url.QueryEscape(k.mac.id))
+	b.WriteString("&signature=")
+	b.WriteString(hex.EncodeToString(mac))
+	if parts.HasFragment {
+		b.WriteByte('#')
+		b.WriteString(parts.Fragment)
+	}
+	return Signed{
+		URL:        b.String(),
+		KeyID:      k.mac.id,
+		PolicyJSON: string(js),
+		Resource:   string(pol.Resource),
+		ValidUntil: time.UnixMilli(pol.DateLessThan),
+	}
+}
