@@ -1,0 +1,147 @@
+// Package config holds signet's configuration and reads it from signet's
+// own file and from Opencast's URL signing files.
+//
+// All three files share one format, Java properties as Opencast's .cfg
+// files use it: "key = value" lines, '#' or '!' comments, a trailing
+// backslash to continue a line. Keys are written as Opencast writes them:
+//
+//	key.<id>.secret = <secret>
+//	key.<id>.url = <prefix>
+//	key.<id>.url.<name> = <another prefix>
+//	key.<id>.organization = <organization>
+//	exclude.url.pattern = <regular expression>
+//
+// so an Opencast GenericUrlSigningProvider.cfg is also a valid signet file.
+// Every error names the file, the line and the key.
+package config
+
+import (
+	"io/fs"
+	"time"
+
+	"github.com/signet-media/signet/core"
+)
+
+// Defaults of the fields of Config.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultLifetime        = 7200 * time.Second
+	DefaultMaxLifetime     = 7 * 24 * time.Hour
+	DefaultCredentialCache = 60 * time.Second
+	DefaultMediaPath       = "/media/"
+	DefaultMaxURLBytes     = 8 << 10
+	DefaultMaxBodyBytes    = 64 << 10
+	DefaultOrganization    = "mh_default_org"
+)
+
+// The roles that may sign URLs, as in Opencast's External API.
+const (
+	RoleAdmin           = "ROLE_ADMIN"
+	RoleAPISecurityEdit = "ROLE_API_SECURITY_EDIT"
+)
+
+// Config is the whole configuration of a signet server.
+type Config struct {
+	// Sources are the files the configuration was read from, for logs.
+	Sources []string
+
+	// Listen is the TCP address to listen on. Default DefaultListen.
+	Listen string
+
+	// Keys sign and verify URLs. A key with URL prefixes signs; every key
+	// verifies.
+	Keys []core.Key
+
+	// Exclude is a regular expression matching whole URLs never to sign.
+	Exclude string
+
+	// NonStrict verifies only the path of media requests. Default: strict.
+	NonStrict bool
+
+	// Leeway widens the time bounds of policies for clock skew. Default 0.
+	Leeway time.Duration
+
+	// DefaultLifetime is the validity of a URL signed without valid-until.
+	// Default DefaultLifetime.
+	DefaultLifetime time.Duration
+
+	// MaxLifetime is the longest validity a sign request may ask for.
+	// Default DefaultMaxLifetime.
+	MaxLifetime time.Duration
+
+	// Users may sign with HTTP Basic authentication.
+	Users []User
+
+	// Tokens may sign with bearer authentication.
+	Tokens []Token
+
+	// CredentialCache is how long verified credentials are remembered, so
+	// that bcrypt does not run on every request. Default
+	// DefaultCredentialCache; a negative value disables the cache.
+	CredentialCache time.Duration
+
+	// CORS configures cross-origin access for web players.
+	CORS CORS
+
+	// MediaPath is the URL path under which MediaDir is served to
+	// requests that verify. Default DefaultMediaPath.
+	MediaPath string
+
+	// MediaDir is the directory of protected media. Empty: no media route
+	// unless MediaFS is set.
+	MediaDir string
+
+	// MediaFS, when set, replaces MediaDir with a file system, such as the
+	// demo's embedded sample. It is set by code, not by a file.
+	MediaFS fs.FS
+
+	// PlayerDir, when set, is a directory of static files served at
+	// /player/ without verification.
+	PlayerDir string
+
+	// MaxURLBytes bounds the request target; longer ones get 414.
+	// Default DefaultMaxURLBytes.
+	MaxURLBytes int
+
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	// Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// User is an account for HTTP Basic authentication.
+type User struct {
+	Name         string
+	PasswordHash string // bcrypt
+	Roles        []string
+	Organization string // default DefaultOrganization
+}
+
+// Token is a bearer API token. Only the SHA-256 of the token is stored.
+type Token struct {
+	Name         string
+	SHA256       [32]byte
+	Roles        []string
+	Organization string // default DefaultOrganization
+}
+
+// CORS is the cross-origin configuration.
+type CORS struct {
+	// AllowedOrigins lists the origins, such as "https://player.example.org",
+	// that may call the API from a browser. "*" allows any origin, but
+	// never with credentials.
+	AllowedOrigins []string
+
+	// AllowCredentials lets browsers send cookies and Authorization
+	// headers. It requires explicit origins.
+	AllowCredentials bool
+}
+
+// CanSign reports whether roles include one that may sign URLs.
+func CanSign(roles []string) bool {
+	for _, r := range roles {
+		if r == RoleAdmin || r == RoleAPISecurityEdit {
+			return true
+		}
+	}
+	return false
+}
