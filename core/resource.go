@@ -24,18 +24,48 @@ func (n *normalizer) resourceMatches(resource []byte, target *uri.Parts, strict 
 		return n.prefixMatches(resource[:len(resource)-1], target, strict)
 	}
 	res := uri.Split(view(resource))
-	withOrigin := strict && !res.IsPathOnly()
-	n.want = n.appendURL(n.want[:0], &res, withOrigin, false)
-	n.got = n.appendURL(n.got[:0], target, withOrigin, false)
-	if string(n.want) != string(n.got) {
+	if !strict || res.IsPathOnly() {
+		return n.pathsEqual(&res, target)
+	}
+	if !originsEqual(&res, target) || !n.pathsEqual(&res, target) {
 		return false
 	}
-	if !withOrigin || res.Query == "" {
+	if res.Query == "" {
 		return true
 	}
 	n.want = uri.AppendNormalizedQuery(n.want[:0], res.Query)
 	n.got = uri.AppendNormalizedQuery(n.got[:0], target.Query)
 	return string(n.want) == string(n.got)
+}
+
+// originsEqual reports whether two URLs have the same scheme and host,
+// ignoring case, and the same port, a scheme's default port being equal to
+// none.
+func originsEqual(a, b *uri.Parts) bool {
+	return a.HasAuthority == b.HasAuthority &&
+		uri.EqualFold(a.Scheme, b.Scheme) &&
+		uri.EqualFold(a.Host, b.Host) &&
+		a.EffectivePort() == b.EffectivePort()
+}
+
+// pathsEqual compares the normalized paths of a and b. Equal paths in
+// normal form, the common case, need no normalization.
+func (n *normalizer) pathsEqual(a, b *uri.Parts) bool {
+	if rootIfEmpty(a) == rootIfEmpty(b) && uri.IsNormalPath(a.Path) {
+		return true
+	}
+	n.want, n.tmp = uri.AppendNormalizedPath(n.want[:0], n.tmp, a.Path, a.HasAuthority)
+	n.got, n.tmp = uri.AppendNormalizedPath(n.got[:0], n.tmp, b.Path, b.HasAuthority)
+	return string(n.want) == string(n.got)
+}
+
+// rootIfEmpty returns the path of p, or "/" for the empty path of a URL
+// with an authority, which RFC 3986 treats as equal.
+func rootIfEmpty(p *uri.Parts) string {
+	if p.Path == "" && p.HasAuthority {
+		return "/"
+	}
+	return p.Path
 }
 
 // prefixMatches reports whether the request's normalized URL starts with

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/signet-media/signet/core/internal/policy"
 	"github.com/signet-media/signet/core/internal/uri"
@@ -78,9 +79,11 @@ type Verifier struct {
 
 // scratch holds the buffers of one verification.
 type scratch struct {
-	keyID, param, policy, resource, canonical []byte
-	mac                                       [32]byte
-	norm                                      normalizer
+	keyID, paramBuf, policy, canonical []byte
+	param                              string // the policy parameter, percent-decoded
+	parsed                             policy.Buffer
+	mac                             [32]byte
+	norm                            normalizer
 }
 
 // NewVerifier checks cfg and returns a Verifier.
@@ -125,8 +128,9 @@ func (v *Verifier) Verify(rawURL string, client netip.Addr, now time.Time) Resul
 	s := v.scratch.Get().(*scratch)
 	defer v.scratch.Put(s)
 
-	s.keyID = uri.AppendQueryUnescaped(s.keyID[:0], params[uri.ParamKeyID])
-	key := v.keys[string(s.keyID)]
+	var keyID string
+	keyID, s.keyID = uri.QueryUnescape(params[uri.ParamKeyID], s.keyID)
+	key := v.keys[keyID]
 	if key == nil {
 		return Result{Status: 403, Reason: ReasonUnknownKey}
 	}
@@ -162,8 +166,8 @@ func (r Result) with(status int, reason Reason) Result {
 func findSigningParams(query string, params *[3]string) (Result, bool) {
 	var count [3]int
 	for rest := query; ; {
-		param, tail, more := cut(rest, '&')
-		name, value, _ := cut(param, '=')
+		param, tail, more := uri.Cut(rest, '&')
+		name, value, _ := uri.Cut(param, '=')
 		if i := uri.SigningParam(name); i >= 0 {
 			count[i]++
 			params[i] = value
@@ -185,15 +189,6 @@ func findSigningParams(query string, params *[3]string) (Result, bool) {
 	return Result{}, true
 }
 
-func cut(s string, sep byte) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
 // maxPolicyParam is the longest policy parameter, in decoded characters,
 // that can hold a policy of policy.MaxSize bytes: padded base64 plus slack
 // for line breaks, which the decoder skips.
@@ -205,32 +200,40 @@ func (s *scratch) readPolicy(raw string) (policy.Policy, bool) {
 	if len(raw) > 3*maxPolicyParam {
 		return policy.Policy{}, false
 	}
-	s.param = uri.AppendQueryUnescaped(s.param[:0], raw)
-	if len(s.param) > maxPolicyParam {
+	s.param, s.paramBuf = uri.QueryUnescape(raw, s.paramBuf)
+	if len(s.param) > maxPolicyParam || !s.decodeBase64(s.param) {
 		return policy.Policy{}, false
 	}
-	s.canonical = append(s.canonical[:0], s.param...)
-	text := s.canonical
-	for len(text) > 0 && text[len(text)-1] == '=' {
-		text = text[:len(text)-1]
+	pol, err := policy.Parse(s.policy, &s.parsed)
+	return pol, err == nil
+}
+
+// decodeBase64 decodes text into s.policy. It tries the URL-safe alphabet
+// without padding first, as signers write it, then maps the standard
+// alphabet to it and strips the padding.
+func (s *scratch) decodeBase64(text string) bool {
+	enc := base64.RawURLEncoding
+	s.policy = grow(s.policy, enc.DecodedLen(len(text)))
+	if n, err := enc.Decode(s.policy, unsafe.Slice(unsafe.StringData(text), len(text))); err == nil {
+		s.policy = s.policy[:n]
+		return true
 	}
-	for i, c := range text {
+	mapped := append(s.canonical[:0], text...)
+	for len(mapped) > 0 && mapped[len(mapped)-1] == '=' {
+		mapped = mapped[:len(mapped)-1]
+	}
+	for i, c := range mapped {
 		switch c {
 		case '+':
-			text[i] = '-'
+			mapped[i] = '-'
 		case '/':
-			text[i] = '_'
+			mapped[i] = '_'
 		}
 	}
-	s.policy = grow(s.policy, base64.RawURLEncoding.DecodedLen(len(text)))
-	n, err := base64.RawURLEncoding.Decode(s.policy, text)
-	if err != nil {
-		return policy.Policy{}, false
-	}
+	s.canonical = mapped
+	n, err := enc.Decode(s.policy, mapped)
 	s.policy = s.policy[:n]
-	pol, buf, err := policy.Parse(s.policy, s.resource)
-	s.resource = buf
-	return pol, err == nil
+	return err == nil
 }
 
 func grow(b []byte, n int) []byte {
@@ -241,28 +244,32 @@ func grow(b []byte, n int) []byte {
 }
 
 // signatureValid reports whether the hex signature is the HMAC of the
-// policy as rendered here, of the policy bytes as received, or of the
-// policy parameter's text. The second and third are computed only when they
-// differ from the first.
+// policy bytes as received, of the policy as rendered here, or of the
+// policy parameter's text. For a policy written by this package or by
+// Opencast the first two are the same bytes, so one HMAC suffices.
 func (s *scratch) signatureValid(key *macKey, pol *policy.Policy, sigHex string) bool {
 	var sig [32]byte
 	if !decodeHex(sig[:], sigHex) {
 		return false
 	}
+	if hmac.Equal(key.appendMAC(s.mac[:0], s.policy), sig[:]) {
+		return true
+	}
 	s.canonical = policy.AppendJSON(s.canonical[:0], pol)
-	if hmac.Equal(key.appendMAC(s.mac[:0], s.canonical), sig[:]) {
-		return true
-	}
 	if string(s.canonical) != string(s.policy) &&
-		hmac.Equal(key.appendMAC(s.mac[:0], s.policy), sig[:]) {
+		hmac.Equal(key.appendMAC(s.mac[:0], s.canonical), sig[:]) {
 		return true
 	}
-	return hmac.Equal(key.appendMAC(s.mac[:0], s.param), sig[:])
+	s.canonical = append(s.canonical[:0], s.param...)
+	return hmac.Equal(key.appendMAC(s.mac[:0], s.canonical), sig[:])
 }
 
 // decodeHex decodes exactly len(dst)*2 hex digits of either case, after
 // percent-decoding, into dst.
 func decodeHex(dst []byte, raw string) bool {
+	if len(raw) == len(dst)*2 {
+		return decodeHexDigits(dst, raw)
+	}
 	var text [64]byte
 	n := 0
 	for i := 0; i < len(raw); i++ {
@@ -272,30 +279,30 @@ func decodeHex(dst []byte, raw string) bool {
 		text[n] = uri.DecodeAt(raw, &i)
 		n++
 	}
-	if n != len(dst)*2 {
-		return false
-	}
-	for i := range dst {
-		hi, ok1 := hexValue(text[2*i])
-		lo, ok2 := hexValue(text[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
+	return n == len(dst)*2 && decodeHexDigits(dst, view(text[:n]))
 }
 
-func hexValue(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexValues maps a hex digit of either case to its value plus one, and
+// every other byte to zero.
+var hexValues = func() (t [256]byte) {
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i) + 1
 	}
-	return 0, false
+	for i, c := range "ABCDEF" {
+		t[c] = byte(i) + 11
+	}
+	return t
+}()
+
+func decodeHexDigits(dst []byte, text string) bool {
+	_ = text[2*len(dst)-1]
+	valid := byte(1)
+	for i := range dst {
+		hi, lo := hexValues[text[2*i]], hexValues[text[2*i+1]]
+		valid &= min(hi, 1) & min(lo, 1)
+		dst[i] = (hi-1)<<4 | (lo - 1)
+	}
+	return valid == 1
 }
 
 // checkTime compares now with the policy's bounds, widened by the leeway.

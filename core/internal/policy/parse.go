@@ -22,120 +22,158 @@ var (
 	ErrTrailingContent = errors.New("policy has content after its JSON object")
 )
 
+// Buffer holds the text that a parsed Policy refers to. Reusing one
+// Buffer for many calls of Parse avoids allocations.
+type Buffer struct {
+	resource []byte
+	ip       [64]byte
+}
+
 type parser struct {
 	data []byte
 	pos  int
-	buf  []byte // unescaped Resource text
+	buf  *Buffer
 	out  Policy
 }
 
 // Parse reads a policy. The Resource of the result points into buf, which
-// is grown as needed and returned for reuse; it must not be modified while
-// the result is in use. Parse accepts only a JSON object of exactly the
-// policy's shape: keys in any order with white space between tokens, but no
-// other key at any level, no key given twice, dates as integers within the
-// signed 64-bit range and an IpAddress that is an address or CIDR prefix.
-func Parse(data, buf []byte) (Policy, []byte, error) {
+// must not be reused while the result is in use. Parse accepts only a JSON
+// object of exactly the policy's shape: keys in any order with white space
+// between tokens, but no other key at any level, no key given twice, dates
+// as integers within the signed 64-bit range and an IpAddress that is an
+// address or CIDR prefix.
+func Parse(data []byte, buf *Buffer) (Policy, error) {
 	if len(data) > MaxSize {
-		return Policy{}, buf, ErrTooLarge
+		return Policy{}, ErrTooLarge
 	}
 	if !utf8.Valid(data) {
-		return Policy{}, buf, ErrInvalidUTF8
+		return Policy{}, ErrInvalidUTF8
 	}
-	ps := parser{data: data, buf: buf[:0]}
-	err := ps.parseTop()
-	if err == nil {
-		ps.skipSpace()
-		if ps.pos != len(ps.data) {
-			err = ErrTrailingContent
-		}
+	ps := parser{data: data, buf: buf}
+	if err := ps.parseTop(); err != nil {
+		return Policy{}, err
 	}
-	if err != nil {
-		return Policy{}, ps.buf, err
+	ps.skipSpace()
+	if ps.pos != len(ps.data) {
+		return Policy{}, ErrTrailingContent
 	}
-	return ps.out, ps.buf, nil
+	return ps.out, nil
 }
 
+// key is a buffer for an object key. Keys longer than any policy key are
+// cut short, which makes them unknown.
+type key struct {
+	text [16]byte
+	n    int
+}
+
+func (k *key) is(name string) bool { return string(k.text[:k.n]) == name }
+
 func (ps *parser) parseTop() error {
+	var k key
 	seen := false
-	return ps.parseObject(func(key []byte) error {
-		if string(key) != "Statement" {
-			return ErrUnknownKey
+	more, err := ps.beginObject()
+	for more && err == nil {
+		if err = ps.readKey(&k); err != nil {
+			return err
 		}
-		if seen {
+		switch {
+		case !k.is("Statement"):
+			return ErrUnknownKey
+		case seen:
 			return ErrDuplicateKey
 		}
 		seen = true
-		return ps.parseStatement()
-	}, func() bool { return seen })
+		err = ps.parseStatement()
+		if err == nil {
+			more, err = ps.nextMember()
+		}
+	}
+	return ps.endObject(err, seen)
 }
 
 func (ps *parser) parseStatement() error {
+	var k key
 	var condition, resource bool
-	return ps.parseObject(func(key []byte) error {
-		switch string(key) {
-		case "Condition":
-			if condition {
-				return ErrDuplicateKey
-			}
-			condition = true
-			return ps.parseCondition()
-		case "Resource":
-			if resource {
-				return ErrDuplicateKey
-			}
-			resource = true
-			var err error
-			ps.buf, err = ps.parseString(ps.buf[:0])
-			ps.out.Resource = ps.buf
+	more, err := ps.beginObject()
+	for more && err == nil {
+		if err = ps.readKey(&k); err != nil {
 			return err
 		}
-		return ErrUnknownKey
-	}, func() bool { return condition && resource })
-}
-
-func (ps *parser) parseCondition() error {
-	var lessThan, ip bool
-	return ps.parseObject(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "DateLessThan":
-			if lessThan {
-				return ErrDuplicateKey
-			}
-			lessThan = true
-			ps.out.DateLessThan, err = ps.parseInt()
-		case "DateGreaterThan":
-			if ps.out.HasDateGreaterThan {
-				return ErrDuplicateKey
-			}
-			ps.out.HasDateGreaterThan = true
-			ps.out.DateGreaterThan, err = ps.parseInt()
-		case "IpAddress":
-			if ip {
-				return ErrDuplicateKey
-			}
-			ip = true
-			err = ps.parseIPAddress()
+		switch {
+		case k.is("Condition"):
+			err = once(&condition, ps.parseCondition)
+		case k.is("Resource"):
+			err = once(&resource, ps.parseResource)
 		default:
 			err = ErrUnknownKey
 		}
-		return err
-	}, func() bool { return lessThan })
+		if err == nil {
+			more, err = ps.nextMember()
+		}
+	}
+	return ps.endObject(err, condition && resource)
+}
+
+func (ps *parser) parseCondition() error {
+	var k key
+	var lessThan, greaterThan, ip bool
+	more, err := ps.beginObject()
+	for more && err == nil {
+		if err = ps.readKey(&k); err != nil {
+			return err
+		}
+		switch {
+		case k.is("DateLessThan"):
+			err = once(&lessThan, func() (err error) {
+				ps.out.DateLessThan, err = ps.parseInt()
+				return err
+			})
+		case k.is("DateGreaterThan"):
+			err = once(&greaterThan, func() (err error) {
+				ps.out.DateGreaterThan, err = ps.parseInt()
+				return err
+			})
+			ps.out.HasDateGreaterThan = true
+		case k.is("IpAddress"):
+			err = once(&ip, ps.parseIPAddress)
+		default:
+			err = ErrUnknownKey
+		}
+		if err == nil {
+			more, err = ps.nextMember()
+		}
+	}
+	return ps.endObject(err, lessThan)
+}
+
+// once runs parse unless *seen is set, and sets it.
+func once(seen *bool, parse func() error) error {
+	if *seen {
+		return ErrDuplicateKey
+	}
+	*seen = true
+	return parse()
+}
+
+func (ps *parser) parseResource() error {
+	var err error
+	ps.buf.resource, err = ps.parseString(ps.buf.resource[:0])
+	ps.out.Resource = ps.buf.resource
+	return err
 }
 
 func (ps *parser) parseIPAddress() error {
-	var text [64]byte
-	s, err := ps.parseString(text[:0])
+	s, err := ps.parseString(ps.buf.ip[:0])
 	if err != nil {
 		return err
 	}
-	if len(s) > len(text) {
+	if len(s) > len(ps.buf.ip) {
 		return ErrInvalidIP
 	}
-	// The text lives on this frame and the parsed address keeps no
-	// reference to it (ParseIP rejects zones, the only text an address
-	// stores), so viewing it as a string without a copy is safe.
+	// The parsed address keeps no reference to its text (ParseIP rejects
+	// zones, the only text an address stores), so the bytes may be viewed
+	// as a string without a copy.
 	prefix, isPrefix, err := ParseIP(unsafe.String(unsafe.SliceData(s), len(s)))
 	if err != nil {
 		return ErrInvalidIP
@@ -144,47 +182,55 @@ func (ps *parser) parseIPAddress() error {
 	return nil
 }
 
-// parseObject reads an object, calling member for each key with the
-// position at the key's value, and checks complete once the object ends.
-func (ps *parser) parseObject(member func(key []byte) error, complete func() bool) error {
+// beginObject reads '{' and reports whether a member follows.
+func (ps *parser) beginObject() (bool, error) {
 	ps.skipSpace()
 	if !ps.consume('{') {
-		return ErrWrongType
+		return false, ps.valueTypeError(ps.pos)
 	}
 	ps.skipSpace()
-	if ps.consume('}') {
-		return ps.checkComplete(complete)
-	}
-	for {
-		var keyBuf [32]byte
-		ps.skipSpace()
-		key, err := ps.parseString(keyBuf[:0])
-		if err != nil {
-			return err
-		}
-		ps.skipSpace()
-		if !ps.consume(':') {
-			return ErrSyntax
-		}
-		ps.skipSpace()
-		if err := member(key); err != nil {
-			return err
-		}
-		ps.skipSpace()
-		if ps.consume('}') {
-			return ps.checkComplete(complete)
-		}
-		if !ps.consume(',') {
-			return ErrSyntax
-		}
-	}
+	return !ps.consume('}'), nil
 }
 
-func (ps *parser) checkComplete(complete func() bool) error {
-	if !complete() {
+// nextMember reads what follows a member's value: ',' before another
+// member, or the closing '}'.
+func (ps *parser) nextMember() (bool, error) {
+	ps.skipSpace()
+	if ps.consume('}') {
+		return false, nil
+	}
+	if !ps.consume(',') {
+		return false, ErrSyntax
+	}
+	return true, nil
+}
+
+// readKey reads a member's key and the colon after it.
+func (ps *parser) readKey(k *key) error {
+	ps.skipSpace()
+	text, err := ps.parseString(k.text[:0])
+	if err != nil {
+		return err
+	}
+	k.n = len(text)
+	if len(text) > len(k.text) {
+		k.n = 0 // longer than any known key
+	}
+	ps.skipSpace()
+	if !ps.consume(':') {
+		return ErrSyntax
+	}
+	ps.skipSpace()
+	return nil
+}
+
+// endObject returns err, or ErrMissingKey when the object lacked a
+// required member.
+func (ps *parser) endObject(err error, complete bool) error {
+	if err == nil && !complete {
 		return ErrMissingKey
 	}
-	return nil
+	return err
 }
 
 func (ps *parser) consume(c byte) bool {
@@ -251,31 +297,48 @@ func (ps *parser) valueTypeError(i int) error {
 	return ErrSyntax
 }
 
+// stringPlain marks the bytes that stand for themselves inside a JSON
+// string: all but '"', '\\' and the controls below U+0020.
+var stringPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // parseString reads a JSON string and appends its unescaped text to dst.
 func (ps *parser) parseString(dst []byte) ([]byte, error) {
 	if !ps.consume('"') {
 		return dst, ps.valueTypeError(ps.pos)
 	}
 	d := ps.data
-	for ps.pos < len(d) {
-		c := d[ps.pos]
-		switch {
-		case c == '"':
-			ps.pos++
-			return dst, nil
-		case c < 0x20:
-			return dst, ErrSyntax
-		case c == '\\':
-			var err error
-			if dst, err = ps.parseEscape(dst); err != nil {
-				return dst, err
-			}
-		default:
-			dst = append(dst, c)
-			ps.pos++
+	i := ps.pos
+	for {
+		start := i
+		for i < len(d) && stringPlain[d[i]] {
+			i++
 		}
+		dst = append(dst, d[start:i]...)
+		switch {
+		case i == len(d) || d[i] < 0x20:
+			return dst, ErrSyntax
+		case d[i] == '"':
+			ps.pos = i + 1
+			return dst, nil
+		case i+1 < len(d) && d[i+1] == '/':
+			// "\/" is the most common escape: json-simple writes every
+			// slash of a URL that way.
+			dst = append(dst, '/')
+			i += 2
+			continue
+		}
+		ps.pos = i
+		var err error
+		if dst, err = ps.parseEscape(dst); err != nil {
+			return dst, err
+		}
+		i = ps.pos
 	}
-	return dst, ErrSyntax
 }
 
 func (ps *parser) parseEscape(dst []byte) ([]byte, error) {

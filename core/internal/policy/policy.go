@@ -59,19 +59,35 @@ func AppendJSON(dst []byte, p *Policy) []byte {
 	return append(dst, '}', '}')
 }
 
+// plain marks the ASCII bytes that json-simple writes as they are.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '/'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string escaped as json-simple does:
 // '"', '\' and '/' get a backslash, five controls have short escapes, and
 // the code points U+0000-U+001F, U+007F-U+009F and U+2000-U+20FF become
 // \uXXXX with uppercase hex. Everything else is written as UTF-8.
 func appendString(dst, s []byte) []byte {
 	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRune(s[i:])
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) && plain[s[n]] {
+			n++
 		}
-		dst = appendRune(dst, r, s[i:i+size])
-		i += size
+		dst = append(dst, s[:n]...)
+		if n == len(s) {
+			break
+		}
+		r, size := rune(s[n]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[n:])
+		}
+		dst = appendRune(dst, r, s[n:n+size])
+		s = s[n+size:]
 	}
 	return append(dst, '"')
 }

@@ -1,5 +1,10 @@
 package uri
 
+import (
+	"strings"
+	"unsafe"
+)
+
 const upperHex = "0123456789ABCDEF"
 
 // unreserved reports whether c is an unreserved character of RFC 3986.
@@ -7,19 +12,14 @@ func unreserved(c byte) bool {
 	return isAlpha(c) || isDigit(c) || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
-// allowedRaw reports whether c may appear unencoded in a normalized path or
-// query: the unreserved and reserved characters of RFC 3986.
-func allowedRaw(c byte) bool {
-	if unreserved(c) {
-		return true
+// rawAllowed marks the bytes that may appear unencoded in a normalized path
+// or query: the unreserved and reserved characters of RFC 3986.
+var rawAllowed = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = unreserved(byte(c)) || strings.IndexByte(":/?#[]@!$&'()*+,;=", byte(c)) >= 0
 	}
-	switch c {
-	case ':', '/', '?', '#', '[', ']', '@', '!', '$', '&', '\'', '(', ')',
-		'*', '+', ',', ';', '=':
-		return true
-	}
-	return false
-}
+	return t
+}()
 
 func unhex(c byte) (byte, bool) {
 	switch {
@@ -47,25 +47,32 @@ func decodeEscape(s string, i int) (byte, bool) {
 // and every byte that may not appear raw (non-ASCII, controls, a '%' that
 // starts no valid encoding) encoded.
 func AppendPercentNormalized(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '%' {
-			if b, ok := decodeEscape(s, i); ok {
-				i += 2
-				if unreserved(b) {
-					dst = append(dst, b)
-				} else {
-					dst = append(dst, '%', upperHex[b>>4], upperHex[b&15])
-				}
-				continue
-			}
-		} else if allowedRaw(c) {
-			dst = append(dst, c)
-			continue
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) && rawAllowed[s[n]] {
+			n++
 		}
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		dst = append(dst, s[:n]...)
+		if n == len(s) {
+			break
+		}
+		dst, n = appendNormalizedByte(dst, s, n)
+		s = s[n:]
 	}
 	return dst
+}
+
+// appendNormalizedByte appends the normalized form of the escape or byte at
+// s[i] and returns the index after it.
+func appendNormalizedByte(dst []byte, s string, i int) ([]byte, int) {
+	c := s[i]
+	if b, ok := decodeEscape(s, i); ok {
+		if unreserved(b) {
+			return append(dst, b), i + 3
+		}
+		return append(dst, '%', upperHex[b>>4], upperHex[b&15]), i + 3
+	}
+	return append(dst, '%', upperHex[c>>4], upperHex[c&15]), i + 1
 }
 
 // AppendRemoveDotSegments appends path with its dot segments removed, as in
@@ -133,6 +140,17 @@ func AppendNormalizedPath(dst, tmp []byte, path string, hasAuthority bool) ([]by
 	return AppendRemoveDotSegments(dst, tmp), tmp
 }
 
+// IsNormalPath reports whether path is already in normalized form: only
+// characters that stay raw, no percent-encoding and no dot segment.
+func IsNormalPath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if !rawAllowed[path[i]] {
+			return false
+		}
+	}
+	return !strings.Contains(path, "/.") && (path == "" || path[0] != '.')
+}
+
 // AppendNormalizedOrigin appends the scheme and authority of p in normalized
 // form: scheme and host in lower case, user info left out and a port equal
 // to the scheme's default dropped. It appends nothing for a path-only
@@ -164,7 +182,7 @@ func AppendNormalizedOrigin(dst []byte, p *Parts) []byte {
 func AppendNormalizedQuery(dst []byte, query string) []byte {
 	first := true
 	for rest := query; ; {
-		param, tail, more := cutByte(rest, '&')
+		param, tail, more := Cut(rest, '&')
 		if SigningParam(ParamName(param)) < 0 {
 			if !first {
 				dst = append(dst, '&')
@@ -186,7 +204,7 @@ func StripSigningParams(query string) string {
 	changed := false
 	first := true
 	for rest := query; ; {
-		param, tail, more := cutByte(rest, '&')
+		param, tail, more := Cut(rest, '&')
 		if SigningParam(ParamName(param)) >= 0 {
 			changed = true
 		} else {
@@ -207,8 +225,9 @@ func StripSigningParams(query string) string {
 	return string(kept)
 }
 
-func cutByte(s string, sep byte) (before, after string, found bool) {
-	if i := indexByte(s, sep); i >= 0 {
+// Cut slices s around the first sep.
+func Cut(s string, sep byte) (before, after string, found bool) {
+	if i := strings.IndexByte(s, sep); i >= 0 {
 		return s[:i], s[i+1:], true
 	}
 	return s, "", false
@@ -216,7 +235,7 @@ func cutByte(s string, sep byte) (before, after string, found bool) {
 
 // ParamName returns the raw name of a query parameter "name=value".
 func ParamName(param string) string {
-	if i := indexByte(param, '='); i >= 0 {
+	if i := strings.IndexByte(param, '='); i >= 0 {
 		return param[:i]
 	}
 	return param
@@ -233,6 +252,9 @@ const (
 // raw name, percent-decoded once, is that parameter's name, and -1
 // otherwise. Names are case-sensitive.
 func SigningParam(rawName string) int {
+	if i := signingParamName(rawName); i >= 0 || indexPercentOrPlus(rawName) < 0 {
+		return i
+	}
 	var buf [16]byte
 	name := buf[:0]
 	for i := 0; i < len(rawName); i++ {
@@ -241,7 +263,11 @@ func SigningParam(rawName string) int {
 		}
 		name = append(name, DecodeAt(rawName, &i))
 	}
-	switch string(name) {
+	return signingParamName(string(name))
+}
+
+func signingParamName(name string) int {
+	switch name {
 	case "policy":
 		return ParamPolicy
 	case "keyId":
@@ -269,11 +295,31 @@ func DecodeAt(s string, i *int) byte {
 	return c
 }
 
-// AppendQueryUnescaped appends s percent-decoded once, with '+' as a space.
-// A '%' that starts no valid escape stands for itself.
-func AppendQueryUnescaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		dst = append(dst, DecodeAt(s, &i))
+// indexPercentOrPlus returns the index of the first '%' or '+' in s, or -1.
+// Two byte searches beat strings.IndexAny, which tests byte by byte.
+func indexPercentOrPlus(s string) int {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return strings.IndexByte(s, '+')
 	}
-	return dst
+	if j := strings.IndexByte(s[:i], '+'); j >= 0 {
+		return j
+	}
+	return i
+}
+
+// QueryUnescape returns s percent-decoded once, with '+' as a space: s
+// itself when it has nothing to decode, otherwise a view of buf, which is
+// grown as needed and returned for reuse. A '%' that starts no valid escape
+// stands for itself.
+func QueryUnescape(s string, buf []byte) (string, []byte) {
+	i := indexPercentOrPlus(s)
+	if i < 0 {
+		return s, buf
+	}
+	buf = append(buf[:0], s[:i]...)
+	for ; i < len(s); i++ {
+		buf = append(buf, DecodeAt(s, &i))
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
 }

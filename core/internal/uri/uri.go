@@ -6,6 +6,8 @@
 // normalized form of RFC 3986, section 6.2.2, into a caller's buffer.
 package uri
 
+import "strings"
+
 // Parts holds the components of a URI reference as substrings of the text.
 type Parts struct {
 	Scheme       string
@@ -26,11 +28,11 @@ type Parts struct {
 // scheme becomes part of the path, as in RFC 3986, appendix B.
 func Split(s string) Parts {
 	var p Parts
-	if i := indexByte(s, '#'); i >= 0 {
+	if i := strings.IndexByte(s, '#'); i >= 0 {
 		p.Fragment, p.HasFragment = s[i+1:], true
 		s = s[:i]
 	}
-	if i := indexByte(s, '?'); i >= 0 {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
 		p.Query, p.HasQuery = s[i+1:], true
 		s = s[:i]
 	}
@@ -41,7 +43,7 @@ func Split(s string) Parts {
 	if len(s) >= 2 && s[0] == '/' && s[1] == '/' {
 		s = s[2:]
 		end := len(s)
-		if i := indexByte(s, '/'); i >= 0 {
+		if i := strings.IndexByte(s, '/'); i >= 0 {
 			end = i
 		}
 		p.HasAuthority = true
@@ -70,11 +72,11 @@ func schemeEnd(s string) int {
 }
 
 func (p *Parts) splitAuthority(a string) {
-	if i := lastIndexByte(a, '@'); i >= 0 {
+	if i := strings.LastIndexByte(a, '@'); i >= 0 {
 		p.UserInfo, p.HasUserInfo = a[:i], true
 		a = a[i+1:]
 	}
-	if i := lastIndexByte(a, ':'); i >= 0 && lastIndexByte(a, ']') < i {
+	if i := strings.LastIndexByte(a, ':'); i >= 0 && strings.LastIndexByte(a, ']') < i {
 		p.Port, p.HasPort = a[i+1:], true
 		a = a[:i]
 	}
@@ -105,24 +107,6 @@ func DefaultPort(scheme string) string {
 		return "443"
 	}
 	return ""
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
-}
-
-func lastIndexByte(s string, c byte) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }

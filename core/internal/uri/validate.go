@@ -2,6 +2,7 @@ package uri
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,6 +24,10 @@ func (p *Problem) Error() string {
 func Validate(s string) *Problem {
 	for i := 0; i < len(s); {
 		c := s[i]
+		if rawAllowed[c] {
+			i++
+			continue
+		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -79,7 +84,7 @@ func invisible(r rune) bool {
 // missing host.
 func checkStructure(s string) *Problem {
 	p := Split(s)
-	if i := indexByte(p.Fragment, '#'); i >= 0 {
+	if i := strings.IndexByte(p.Fragment, '#'); i >= 0 {
 		return &Problem{len(s) - len(p.Fragment) + i, "second '#'; percent-encode it as %23"}
 	}
 	if i := indexAny(p.Path, "[]"); i >= 0 {
@@ -90,7 +95,7 @@ func checkStructure(s string) *Problem {
 		return &Problem{pathEnd - len(p.Path) + i, "square bracket in the path; percent-encode it"}
 	}
 	if i := indexAny(p.Query, "[]"); i >= 0 {
-		return &Problem{indexByte(s, '?') + 1 + i, "square bracket in the query; percent-encode it"}
+		return &Problem{strings.IndexByte(s, '?') + 1 + i, "square bracket in the query; percent-encode it"}
 	}
 	if !p.HasAuthority {
 		return nil
@@ -115,7 +120,7 @@ func checkStructure(s string) *Problem {
 
 func indexAny(s, chars string) int {
 	for i := 0; i < len(s); i++ {
-		if indexByte(chars, s[i]) >= 0 {
+		if strings.IndexByte(chars, s[i]) >= 0 {
 			return i
 		}
 	}
