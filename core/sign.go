@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/signet-media/signet/core/internal/policy"
 	"github.com/signet-media/signet/core/internal/uri"
@@ -51,6 +52,7 @@ type Signer struct {
 
 type signingKey struct {
 	mac          *macKey
+	escapedID    string // the id as written in the keyId parameter
 	prefixes     []prefix
 	organization string
 }
@@ -88,7 +90,11 @@ func newSigningKey(k Key) (signingKey, error) {
 	if len(k.URLs) == 0 {
 		return signingKey{}, fmt.Errorf("core: key %q has no URL prefix; it could sign nothing", k.ID)
 	}
-	sk := signingKey{mac: newMACKey(k.ID, k.Secret), organization: k.Organization}
+	sk := signingKey{
+		mac:          newMACKey(k.ID, k.Secret),
+		escapedID:    url.QueryEscape(k.ID),
+		organization: k.Organization,
+	}
 	for _, u := range k.URLs {
 		p, err := parsePrefix(u)
 		if err != nil {
@@ -153,8 +159,7 @@ func (s *Signer) Sign(req SignRequest) (Signed, error) {
 		return Signed{}, fmt.Errorf("%w: %v", ErrInvalidURL, p)
 	}
 	parts := uri.Split(req.URL)
-	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, parts.HasAuthority)
-	key, err := s.chooseKey(req, &parts, path)
+	key, err := s.chooseKey(req, &parts)
 	if err != nil {
 		return Signed{}, err
 	}
@@ -166,21 +171,23 @@ func (s *Signer) Sign(req SignRequest) (Signed, error) {
 	if err := setIP(&pol, req.IP); err != nil {
 		return Signed{}, err
 	}
-	cleaned := cleanURL(&parts)
-	pol.Resource = []byte(cleaned)
+	cleaned := cleanURL(req.URL, &parts)
 	if req.Resource != "" {
 		if err := checkResource(req.Resource, cleaned, key); err != nil {
 			return Signed{}, err
 		}
 		pol.Resource = []byte(req.Resource)
+	} else {
+		pol.Resource = unsafe.Slice(unsafe.StringData(cleaned), len(cleaned))
 	}
 	return key.sign(&pol, cleaned, &parts), nil
 }
 
-func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts, path []byte) (*signingKey, error) {
+func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts) (*signingKey, error) {
 	if s.exclude != nil && s.exclude.MatchString(req.URL) {
 		return nil, fmt.Errorf("%w: the URL matches the exclude pattern", ErrNotAccepted)
 	}
+	path := normalPath(parts)
 	var best *signingKey
 	bestLen := -1
 	for i := range s.keys {
@@ -213,9 +220,25 @@ func setIP(pol *policy.Policy, ip string) error {
 	return nil
 }
 
+// normalPath returns the normalized path of a URL to compare with key
+// prefixes, so that dot segments cannot lead a URL out of a prefix.
+func normalPath(p *uri.Parts) []byte {
+	if p.Path != "" && uri.IsNormalPath(p.Path) {
+		return unsafe.Slice(unsafe.StringData(p.Path), len(p.Path))
+	}
+	path, _ := uri.AppendNormalizedPath(nil, nil, p.Path, p.HasAuthority)
+	return path
+}
+
 // cleanURL returns the URL without fragment, user info, signing parameters
 // and an empty query, keeping every other byte.
-func cleanURL(p *uri.Parts) string {
+func cleanURL(raw string, p *uri.Parts) string {
+	if !p.HasUserInfo && (!p.HasQuery || p.Query != "" && uri.StripSigningParams(p.Query) == p.Query) {
+		if p.HasFragment {
+			return raw[:len(raw)-len(p.Fragment)-1]
+		}
+		return raw
+	}
 	var b strings.Builder
 	if p.Scheme != "" {
 		b.WriteString(p.Scheme)
@@ -254,6 +277,8 @@ func checkResource(pattern, cleaned string, key *signingKey) error {
 	if parts.HasFragment || parts.HasUserInfo {
 		return fmt.Errorf("%w %q: a pattern has no fragment or user info", ErrInvalidResource, pattern)
 	}
+	// An empty path stays empty here: "http://host*" also covers
+	// "http://host.example.com/", so it lies inside no prefix.
 	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
 	for i := range key.prefixes {
 		if key.prefixes[i].matches(&parts, path) {
@@ -272,32 +297,35 @@ func coversPrefix(base, rawURL string) bool {
 }
 
 func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) Signed {
-	js := policy.AppendJSON(nil, pol)
-	mac := k.mac.appendMAC(make([]byte, 0, 32), js)
+	var mac [32]byte
+	js := policy.AppendJSON(make([]byte, 0, len(pol.Resource)*5/4+128), pol)
+	k.mac.appendMAC(mac[:0], js)
 
-	var b strings.Builder
-	b.Grow(len(cleaned) + len(js)*4/3 + len(k.mac.id) + 100)
-	b.WriteString(cleaned)
-	if strings.Contains(cleaned, "?") {
-		b.WriteByte('&')
-	} else {
-		b.WriteByte('?')
+	sep := byte('?')
+	if strings.IndexByte(cleaned, '?') >= 0 {
+		sep = '&'
 	}
-	b.WriteString("policy=")
-	b.WriteString(base64.RawURLEncoding.EncodeToString(js))
-	b.WriteString("&keyId=")
-	b.WriteString(url.QueryEscape(k.mac.id))
-	b.WriteString("&signature=")
-	b.WriteString(hex.EncodeToString(mac))
+	enc := base64.RawURLEncoding
+	size := len(cleaned) + len("?policy=") + enc.EncodedLen(len(js)) + len("&keyId=") +
+		len(k.escapedID) + len("&signature=") + 2*len(mac) + 1 + len(parts.Fragment)
+	b := make([]byte, 0, size)
+	b = append(append(b, cleaned...), sep)
+	b = enc.AppendEncode(append(b, "policy="...), js)
+	b = append(append(b, "&keyId="...), k.escapedID...)
+	b = hex.AppendEncode(append(b, "&signature="...), mac[:])
 	if parts.HasFragment {
-		b.WriteByte('#')
-		b.WriteString(parts.Fragment)
+		b = append(append(b, '#'), parts.Fragment...)
+	}
+	signedURL := unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
+	resource := string(pol.Resource)
+	if view(pol.Resource) == cleaned {
+		resource = signedURL[:len(cleaned)]
 	}
 	return Signed{
-		URL:        b.String(),
+		URL:        signedURL,
 		KeyID:      k.mac.id,
 		PolicyJSON: string(js),
-		Resource:   string(pol.Resource),
+		Resource:   resource,
 		ValidUntil: time.UnixMilli(pol.DateLessThan),
 	}
 }

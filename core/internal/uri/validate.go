@@ -118,13 +118,16 @@ func checkStructure(s string) *Problem {
 	return nil
 }
 
+// indexAny returns the first index in s of any of the few bytes in chars,
+// or -1. A byte search per character beats strings.IndexAny here.
 func indexAny(s, chars string) int {
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(chars, s[i]) >= 0 {
-			return i
+	first := -1
+	for i := 0; i < len(chars); i++ {
+		if j := strings.IndexByte(s, chars[i]); j >= 0 && (first < 0 || j < first) {
+			first = j
 		}
 	}
-	return -1
+	return first
 }
 
 // indexOf returns the offset of the first occurrence of sub in s, or 0 when
