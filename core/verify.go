@@ -82,8 +82,8 @@ type scratch struct {
 	keyID, paramBuf, policy, canonical []byte
 	param                              string // the policy parameter, percent-decoded
 	parsed                             policy.Buffer
-	mac                             [32]byte
-	norm                            normalizer
+	mac                                [32]byte
+	norm                               normalizer
 }
 
 // NewVerifier checks cfg and returns a Verifier.

@@ -289,8 +289,9 @@ func (ps *parser) parseInt() (int64, error) {
 // valueTypeError tells a value of another JSON type from broken JSON.
 func (ps *parser) valueTypeError(i int) error {
 	if i < len(ps.data) {
-		switch ps.data[i] {
-		case '"', '{', '[', 't', 'f', 'n':
+		switch c := ps.data[i]; {
+		case c == '"' || c == '{' || c == '[' || c == 't' || c == 'f' || c == 'n',
+			c == '-' || '0' <= c && c <= '9':
 			return ErrWrongType
 		}
 	}

@@ -9,11 +9,15 @@ import (
 // Problem describes why a text is not a valid URI reference.
 type Problem struct {
 	Offset int    // byte offset of the offending text
-	Reason string // what is wrong and how to fix it
+	What   string // what is wrong
+	Fix    string // how to fix it, or empty
 }
 
 func (p *Problem) Error() string {
-	return fmt.Sprintf("%s at byte %d", p.Reason, p.Offset)
+	if p.Fix == "" {
+		return fmt.Sprintf("%s at byte %d", p.What, p.Offset)
+	}
+	return fmt.Sprintf("%s at byte %d; %s", p.What, p.Offset, p.Fix)
 }
 
 // Validate returns a Problem when s is not a valid URI reference in the
@@ -31,10 +35,10 @@ func Validate(s string) *Problem {
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return &Problem{i, "invalid UTF-8"}
+				return &Problem{i, "invalid UTF-8", ""}
 			}
 			if invisible(r) {
-				return &Problem{i, fmt.Sprintf("invisible character U+%04X; percent-encode it", r)}
+				return &Problem{i, fmt.Sprintf("invisible character U+%04X", r), "percent-encode it"}
 			}
 			i += size
 			continue
@@ -51,16 +55,16 @@ func checkASCII(s string, i int) *Problem {
 	c := s[i]
 	switch {
 	case c == ' ':
-		return &Problem{i, "raw space; percent-encode it as %20"}
+		return &Problem{i, "raw space", "percent-encode it as %20"}
 	case c < 0x20 || c == 0x7f:
-		return &Problem{i, fmt.Sprintf("control character 0x%02X; percent-encode it", c)}
+		return &Problem{i, fmt.Sprintf("control character 0x%02X", c), "percent-encode it"}
 	case c == '%':
 		if _, ok := decodeEscape(s, i); !ok {
-			return &Problem{i, "'%' not followed by two hex digits; write '%25' for a literal '%'"}
+			return &Problem{i, "'%' not followed by two hex digits", "write '%25' for a literal '%'"}
 		}
 	case c == '"' || c == '\\' || c == '<' || c == '>' || c == '^' || c == '`' ||
 		c == '{' || c == '|' || c == '}':
-		return &Problem{i, fmt.Sprintf("character %q is not allowed in a URL; percent-encode it", c)}
+		return &Problem{i, fmt.Sprintf("character %q is not allowed in a URL", c), "percent-encode it"}
 	}
 	return nil
 }
@@ -85,17 +89,17 @@ func invisible(r rune) bool {
 func checkStructure(s string) *Problem {
 	p := Split(s)
 	if i := strings.IndexByte(p.Fragment, '#'); i >= 0 {
-		return &Problem{len(s) - len(p.Fragment) + i, "second '#'; percent-encode it as %23"}
+		return &Problem{len(s) - len(p.Fragment) + i, "second '#'", "percent-encode it as %23"}
 	}
 	if i := indexAny(p.Path, "[]"); i >= 0 {
 		pathEnd := len(s)
 		if j := indexAny(s, "?#"); j >= 0 {
 			pathEnd = j
 		}
-		return &Problem{pathEnd - len(p.Path) + i, "square bracket in the path; percent-encode it"}
+		return &Problem{pathEnd - len(p.Path) + i, "square bracket in the path", "percent-encode it"}
 	}
 	if i := indexAny(p.Query, "[]"); i >= 0 {
-		return &Problem{strings.IndexByte(s, '?') + 1 + i, "square bracket in the query; percent-encode it"}
+		return &Problem{strings.IndexByte(s, '?') + 1 + i, "square bracket in the query", "percent-encode it"}
 	}
 	if !p.HasAuthority {
 		return nil
@@ -105,14 +109,14 @@ func checkStructure(s string) *Problem {
 		hostAt += len(p.UserInfo) + 1
 	}
 	if p.Host == "" {
-		return &Problem{hostAt, "missing host"}
+		return &Problem{hostAt, "missing host", ""}
 	}
 	if i := indexAny(p.Host, "[]"); i >= 0 && !(p.Host[0] == '[' && p.Host[len(p.Host)-1] == ']') {
-		return &Problem{hostAt + i, "square bracket outside an IPv6 host"}
+		return &Problem{hostAt + i, "square bracket outside an IPv6 host", ""}
 	}
 	for i := 0; i < len(p.Port); i++ {
 		if !isDigit(p.Port[i]) {
-			return &Problem{hostAt + len(p.Host) + 1 + i, "port is not a number"}
+			return &Problem{hostAt + len(p.Host) + 1 + i, "port is not a number", ""}
 		}
 	}
 	return nil
