@@ -1,0 +1,58 @@
+# signet: signed media URLs for stream security.
+
+GO       ?= go
+BIN      := bin/signet
+FUZZTIME ?= 5s
+VECTORS  := core/testdata/opencast-compat.json
+
+.PHONY: all build demo test vet fuzz vectors bench demo-media clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/signet
+
+# demo runs the server with a fresh demo key and user on 127.0.0.1:8080.
+demo: build
+	./$(BIN) serve
+
+# test runs the unit and end-to-end tests, the conformance vectors through
+# the CLI, and each fuzz target for FUZZTIME.
+test: vet build
+	$(GO) test -count=1 ./...
+	./$(BIN) vectors $(VECTORS)
+	$(MAKE) fuzz
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+vectors: build
+	./$(BIN) vectors $(VECTORS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./core/
+
+# demo-media remakes the embedded sample videos with Debian's ffmpeg.
+demo-media:
+	ffmpeg -hide_banner -loglevel error -y \
+		-f lavfi -i "testsrc2=size=320x180:rate=25:duration=4" \
+		-f lavfi -i "sine=frequency=440:duration=4:sample_rate=44100" \
+		-c:v libx264 -profile:v baseline -pix_fmt yuv420p -preset veryslow -crf 32 -g 25 \
+		-c:a aac -b:a 48k -movflags +faststart -shortest demo/media/sample.mp4
+	ffmpeg -hide_banner -loglevel error -y \
+		-f lavfi -i "testsrc2=size=320x180:rate=25:duration=4" \
+		-f lavfi -i "sine=frequency=440:duration=4:sample_rate=48000" \
+		-c:v libvpx-vp9 -b:v 0 -crf 45 -deadline good -g 25 \
+		-c:a libopus -b:a 32k -shortest demo/media/sample.webm
+
+clean:
+	rm -rf bin

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line in process and returns its exit status and
+// output.
+func runCLI(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeKeyConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "keys.conf")
+	conf := "key.demoKeyOne.secret = 6EDB5EDDCF994B7432C371D7C274F\nkey.demoKeyOne.url = http://media.example.org/\n"
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The expected URL is the one of the protocol's example, signed with the
+// same key until 2100-01-01.
+const exampleSigned = "http://media.example.org/engage/a.mp4?policy=eyJTdGF0ZW1lbnQiOnsiQ29uZGl0aW9uIjp7IkRhdGVMZXNzVGhhbiI6NDEwMjQ0NDgwMDAwMH0sIlJlc291cmNlIjoiaHR0cDpcL1wvbWVkaWEuZXhhbXBsZS5vcmdcL2VuZ2FnZVwvYS5tcDQifX0&keyId=demoKeyOne&signature=8b3d4b862a028c6d296e543e3a87637aa00dcb491636f33c068af2e84e1408c7"
+
+func TestSignCommand(t *testing.T) {
+	conf := writeKeyConfig(t)
+	code, out, errOut := runCLI("sign", "--config", conf, "--valid-until", "2100-01-01T00:00:00Z", "http://media.example.org/engage/a.mp4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := strings.TrimSpace(out); got != exampleSigned {
+		t.Errorf("signed URL\n got %s\nwant %s", got, exampleSigned)
+	}
+}
+
+func TestSignCommandErrors(t *testing.T) {
+	conf := writeKeyConfig(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		text string
+	}{
+		{"no config", []string{"sign", "http://media.example.org/a.mp4"}, 2, "--config"},
+		{"no URL", []string{"sign", "--config", conf}, 2, "expected one URL"},
+		{"bad time", []string{"sign", "--config", conf, "--valid-until", "tomorrow", "http://media.example.org/a.mp4"}, 2, `"tomorrow" is not a time`},
+		{"other host", []string{"sign", "--config", conf, "http://other.example.org/a.mp4"}, 1, "cannot be signed"},
+		{"bad IP", []string{"sign", "--config", conf, "--valid-source", "10.0.0.300", "http://media.example.org/a.mp4"}, 1, "invalid IP"},
+		{"missing config file", []string{"sign", "--config", "/nonexistent/signet.conf", "http://media.example.org/a.mp4"}, 1, "/nonexistent/signet.conf"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if !strings.Contains(errOut, tc.text) {
+				t.Errorf("stderr %q does not mention %q", errOut, tc.text)
+			}
+		})
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	conf := writeKeyConfig(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"valid", []string{"--now", "2026-01-01T00:00:00Z", exampleSigned}, 0, "200 ok"},
+		{"expired", []string{"--now", "2100-01-01T00:00:00.001Z", exampleSigned}, 1, "410 expired"},
+		{"unsigned", []string{"http://media.example.org/engage/a.mp4"}, 1, "401 unsigned"},
+		{"tampered", []string{strings.Replace(exampleSigned, "a.mp4?", "b.mp4?", 1)}, 1, "403 resource-mismatch"},
+		{"non-strict other host", []string{"--strict=false", strings.Replace(exampleSigned, "media.example.org", "cdn.example.net", 1)}, 0, "200 ok"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append([]string{"verify", "--config", conf}, tc.args...)...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut)
+			}
+			if strings.TrimSpace(out) != tc.out {
+				t.Errorf("output %q, want %q", out, tc.out)
+			}
+		})
+	}
+}
+
+func TestVectorsCommand(t *testing.T) {
+	code, out, errOut := runCLI("vectors", "../../core/testdata/opencast-compat.json")
+	if code != 0 || !strings.HasSuffix(out, "167 passed, 0 failed\n") {
+		t.Errorf("exit %d, output %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestVectorsCommandReportsFailure(t *testing.T) {
+	data, err := os.ReadFile("../../core/testdata/opencast-compat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(data), `"reason": "ip-mismatch"`, `"reason": "expired"`, 1)
+	path := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI("vectors", path)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"FAIL ", "input:", `expected: {"status":403,"reason":"expired"}`, `actual:   {"status":403,"reason":"ip-mismatch"}`, "166 passed, 1 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if code, _, errOut := runCLI("frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/demo"
+	"github.com/signet-media/signet/server"
+)
+
+// demoPlayerDir is the player page that the demo serves when the command
+// runs from a checkout of the repository.
+const demoPlayerDir = "player-demo"
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "[--config FILE]... [--listen ADDRESS]", stderr)
+	var configs stringList
+	fs.Var(&configs, "config", "configuration `FILE` (repeatable); without one, serve the built-in demo")
+	listen := fs.String("listen", "", "TCP `address` to listen on, overriding the configuration (default 127.0.0.1:8080)")
+	logFormat := fs.String("log-format", "text", "log `format`: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected argument %q; serve takes only options", errUsage, fs.Arg(0))
+	}
+	logger, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		return err
+	}
+
+	cfg, err := serveConfig(configs, *listen, stdout)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; free the port or choose another with --listen", cfg.Listen, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	return srv.Serve(ctx, ln)
+}
+
+// serveConfig loads the configuration files, or creates the demo
+// configuration and prints how to use it.
+func serveConfig(paths []string, listen string, stdout io.Writer) (*config.Config, error) {
+	if len(paths) > 0 {
+		cfg, err := config.Load(paths...)
+		if err != nil {
+			return nil, err
+		}
+		if listen != "" {
+			cfg.Listen = listen
+		}
+		return cfg, nil
+	}
+	cfg, password, err := config.NewDemo(config.DemoOptions{Listen: listen, MediaFS: demo.Media()})
+	if err != nil {
+		return nil, err
+	}
+	if info, err := os.Stat(demoPlayerDir); err == nil && info.IsDir() {
+		cfg.PlayerDir = demoPlayerDir
+	}
+	printDemoHelp(stdout, cfg, password)
+	return cfg, nil
+}
+
+func printDemoHelp(w io.Writer, cfg *config.Config, password string) {
+	base := "http://" + cfg.Listen
+	fmt.Fprintf(w, `signet demo: no --config given, so a fresh demo key and user were made.
+
+  user:      %s
+  password:  %s   (printed only now)
+  media:     %s%ssample.mp4 and sample.webm (unsigned requests get 401)
+
+Sign a URL and fetch it:
+
+  curl -s -u %s:%s -d url=%s%ssample.mp4 %s/api/security/sign
+
+`, config.DemoUser, password, base, cfg.MediaPath,
+		config.DemoUser, password, base, cfg.MediaPath, base)
+	if cfg.PlayerDir != "" {
+		fmt.Fprintf(w, "Player page: %s/player/\n\n", base)
+	}
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format %q; expected text or json", errUsage, format)
+}

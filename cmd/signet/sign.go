@@ -1,0 +1,146 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/core"
+)
+
+func runSign(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sign", "--config FILE [options] URL", stderr)
+	var configs stringList
+	fs.Var(&configs, "config", "configuration `FILE` with the signing keys (repeatable)")
+	until := fs.String("valid-until", "", "end of validity: RFC 3339 time such as 2030-01-01T00:00:00Z, or +DURATION from now such as +2h (default: the configured lifetime)")
+	from := fs.String("valid-from", "", "start of validity, same forms as --valid-until (default: none)")
+	source := fs.String("valid-source", "", "bind the URL to this client `IP` address or CIDR prefix")
+	resource := fs.String("resource", "", "sign a prefix `PATTERN` ending in '*' that covers URL, such as https://host/hls/ev1/*")
+	org := fs.String("organization", config.DefaultOrganization, "the caller's `organization`, which selects the keys")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	rawURL, err := oneArg(fs, "URL")
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(configs)
+	if err != nil {
+		return err
+	}
+	signer, err := core.NewSigner(core.SignerConfig{Keys: cfg.Keys, Exclude: cfg.Exclude})
+	if err != nil {
+		return err
+	}
+
+	now := time.Now()
+	req := core.SignRequest{URL: rawURL, IP: *source, Resource: *resource, Organization: *org}
+	req.ValidUntil = now.Add(cfg.DefaultLifetime)
+	if *until != "" {
+		if req.ValidUntil, err = parseTime(*until, now); err != nil {
+			return fmt.Errorf("%w: --valid-until: %v", errUsage, err)
+		}
+	}
+	if *from != "" {
+		if req.ValidFrom, err = parseTime(*from, now); err != nil {
+			return fmt.Errorf("%w: --valid-from: %v", errUsage, err)
+		}
+	}
+	signed, err := signer.Sign(req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, signed.URL)
+	return nil
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("verify", "--config FILE [options] URL", stderr)
+	var configs stringList
+	fs.Var(&configs, "config", "configuration `FILE` with the keys (repeatable)")
+	client := fs.String("client-ip", "", "the client's `IP` address (default: none, which fails any IP condition)")
+	strict := fs.Bool("strict", true, "compare scheme, host, port and path; false compares only the path (default: the configuration's verify.strict)")
+	nowText := fs.String("now", "", "the time to verify at: RFC 3339, Unix milliseconds, or +/-DURATION from now (default: now)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	rawURL, err := oneArg(fs, "URL")
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(configs)
+	if err != nil {
+		return err
+	}
+	vcfg := core.VerifierConfig{Keys: cfg.Keys, NonStrict: cfg.NonStrict, Leeway: cfg.Leeway}
+	if flagSet(fs, "strict") {
+		vcfg.NonStrict = !*strict
+	}
+	verifier, err := core.NewVerifier(vcfg)
+	if err != nil {
+		return err
+	}
+
+	var addr netip.Addr
+	if *client != "" {
+		if addr, err = netip.ParseAddr(*client); err != nil {
+			return fmt.Errorf("%w: --client-ip %q is not an IP address", errUsage, *client)
+		}
+	}
+	now := time.Now()
+	if *nowText != "" {
+		if now, err = parseTime(*nowText, now); err != nil {
+			return fmt.Errorf("%w: --now: %v", errUsage, err)
+		}
+	}
+	r := verifier.Verify(rawURL, addr, now)
+	fmt.Fprintf(stdout, "%d %s\n", r.Status, r.Reason)
+	if !r.OK() {
+		return exitError(1)
+	}
+	return nil
+}
+
+// parseTime reads an RFC 3339 time (fractions and offsets allowed), Unix
+// milliseconds, or a duration relative to now written with a sign.
+func parseTime(text string, now time.Time) (time.Time, error) {
+	if text[0] == '+' || text[0] == '-' {
+		d, err := time.ParseDuration(text)
+		if err == nil {
+			return now.Add(d), nil
+		}
+	}
+	if ms, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return time.UnixMilli(ms), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a time; write 2030-01-01T00:00:00Z, Unix milliseconds, or +2h", text)
+	}
+	return t, nil
+}
+
+func oneArg(fs *flag.FlagSet, name string) (string, error) {
+	if fs.NArg() != 1 {
+		return "", fmt.Errorf("%w: expected one %s, got %d arguments", errUsage, name, fs.NArg())
+	}
+	return fs.Arg(0), nil
+}
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+func loadConfig(paths []string) (*config.Config, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: --config FILE is required", errUsage)
+	}
+	return config.Load(paths...)
+}
