@@ -46,10 +46,11 @@ func Parse(data []byte, buf *Buffer) (Policy, error) {
 	if len(data) > MaxSize {
 		return Policy{}, ErrTooLarge
 	}
-	if !utf8.Valid(data) {
-		return Policy{}, ErrInvalidUTF8
-	}
 	ps := parser{data: data, buf: buf}
+	if ps.parseCanonical() {
+		return ps.out, nil
+	}
+	ps = parser{data: data, buf: buf}
 	if err := ps.parseTop(); err != nil {
 		return Policy{}, err
 	}
@@ -58,6 +59,46 @@ func Parse(data []byte, buf *Buffer) (Policy, error) {
 		return Policy{}, ErrTrailingContent
 	}
 	return ps.out, nil
+}
+
+// parseCanonical reads a policy written exactly in the form AppendJSON
+// writes, the form of nearly every policy, by matching its fixed text. It
+// reports false, leaving the policy to the general parser, at the first
+// difference.
+func (ps *parser) parseCanonical() bool {
+	var err error
+	if !ps.literal(`{"Statement":{"Condition":{`) {
+		return false
+	}
+	if ps.literal(`"DateGreaterThan":`) {
+		ps.out.HasDateGreaterThan = true
+		if ps.out.DateGreaterThan, err = ps.parseInt(); err != nil || !ps.consume(',') {
+			return false
+		}
+	}
+	if !ps.literal(`"DateLessThan":`) {
+		return false
+	}
+	if ps.out.DateLessThan, err = ps.parseInt(); err != nil {
+		return false
+	}
+	if ps.literal(`,"IpAddress":`) && ps.parseIPAddress() != nil {
+		return false
+	}
+	if !ps.literal(`},"Resource":`) || ps.parseResource() != nil {
+		return false
+	}
+	return ps.literal(`}}`) && ps.pos == len(ps.data)
+}
+
+// literal consumes text if the input continues with it.
+func (ps *parser) literal(text string) bool {
+	rest := ps.data[ps.pos:]
+	if len(rest) < len(text) || string(rest[:len(text)]) != text {
+		return false
+	}
+	ps.pos += len(text)
+	return true
 }
 
 // key is a buffer for an object key. Keys longer than any policy key are
@@ -316,8 +357,16 @@ func (ps *parser) parseString(dst []byte) ([]byte, error) {
 	i := ps.pos
 	for {
 		start := i
+		high := byte(0)
 		for i < len(d) && stringPlain[d[i]] {
+			high |= d[i]
 			i++
+		}
+		// Only strings may hold non-ASCII bytes, so only they need a
+		// UTF-8 check. A run ends at an ASCII byte, which never splits a
+		// valid sequence.
+		if high >= utf8.RuneSelf && !utf8.Valid(d[start:i]) {
+			return dst, ErrInvalidUTF8
 		}
 		dst = append(dst, d[start:i]...)
 		switch {
