@@ -1,18 +1,3 @@
-// Package config holds signet's configuration and reads it from signet's
-// own file and from Opencast's URL signing files.
-//
-// All three files share one format, Java properties as Opencast's .cfg
-// files use it: "key = value" lines, '#' or '!' comments, a trailing
-// backslash to continue a line. Keys are written as Opencast writes them:
-//
-//	key.<id>.secret = <secret>
-//	key.<id>.url = <prefix>
-//	key.<id>.url.<name> = <another prefix>
-//	key.<id>.organization = <organization>
-//	exclude.url.pattern = <regular expression>
-//
-// so an Opencast GenericUrlSigningProvider.cfg is also a valid signet file.
-// Every error names the file, the line and the key.
 package config
 
 import (
@@ -144,4 +129,22 @@ func CanSign(roles []string) bool {
 		}
 	}
 	return false
+}
+
+// SignerConfig returns the configuration of a core.Signer: the keys that
+// have URL prefixes, and the exclude pattern.
+func (c *Config) SignerConfig() core.SignerConfig {
+	sc := core.SignerConfig{Exclude: c.Exclude}
+	for _, k := range c.Keys {
+		if len(k.URLs) > 0 {
+			sc.Keys = append(sc.Keys, k)
+		}
+	}
+	return sc
+}
+
+// VerifierConfig returns the configuration of a core.Verifier: every key,
+// the strictness and the leeway.
+func (c *Config) VerifierConfig() core.VerifierConfig {
+	return core.VerifierConfig{Keys: c.Keys, NonStrict: c.NonStrict, Leeway: c.Leeway}
 }

@@ -32,7 +32,7 @@ func runSign(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signer, err := core.NewSigner(core.SignerConfig{Keys: cfg.Keys, Exclude: cfg.Exclude})
+	signer, err := core.NewSigner(cfg.SignerConfig())
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	vcfg := core.VerifierConfig{Keys: cfg.Keys, NonStrict: cfg.NonStrict, Leeway: cfg.Leeway}
+	vcfg := cfg.VerifierConfig()
 	if flagSet(fs, "strict") {
 		vcfg.NonStrict = !*strict
 	}

@@ -1,0 +1,279 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Error is an error in a configuration file. Its message never contains a
+// secret, a password hash or a token hash.
+type Error struct {
+	File string // the path of the file
+	Line int    // the 1-based line number, or 0 for the whole file
+	Key  string // the property key, or empty
+	Err  error
+}
+
+// Error returns the message in the form "file:line: key: error".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	if e.Key != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Key)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// maxErrors is the maximum number of errors that Load returns.
+const maxErrors = 20
+
+// fileKind is the format of a configuration file.
+type fileKind int
+
+const (
+	signetFile   fileKind = iota // signet's own keys and Opencast's signing keys
+	signingFile                  // Opencast's GenericUrlSigningProvider.cfg
+	verifierFile                 // Opencast's UrlSigningVerifierImpl.cfg
+)
+
+// kindOf chooses the format of a file by its name.
+func kindOf(path string) fileKind {
+	base := filepath.Base(path)
+	switch {
+	case strings.HasSuffix(base, "GenericUrlSigningProvider.cfg"):
+		return signingFile
+	case strings.HasSuffix(base, "UrlSigningVerifierImpl.cfg"):
+		return verifierFile
+	}
+	return signetFile
+}
+
+// Load reads the configuration files at paths and merges them into one
+// Config, with defaults for the settings that no file sets. The format of
+// each file follows from its name, as the package documentation describes.
+//
+// Load checks the whole configuration and returns up to 20 errors joined
+// with errors.Join, each an *Error that names the file, the line and the
+// key. A Config that Load returns yields a valid core.Signer and
+// core.Verifier.
+func Load(paths ...string) (*Config, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("config: no configuration file given")
+	}
+	l := newLoader()
+	for _, path := range paths {
+		l.loadFile(path, kindOf(path), nil)
+	}
+	if len(l.errs) == 0 {
+		l.finish()
+	}
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	return &l.cfg, nil
+}
+
+// readFile reads a file of at most MaxFileSize bytes.
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		err := fmt.Errorf("file is larger than %d bytes (1 MiB); "+
+			"a configuration file is much smaller, check the path", MaxFileSize)
+		return nil, &Error{File: path, Err: err}
+	}
+	return data, nil
+}
+
+// entry is a property with the file it was read from.
+type entry struct {
+	file  string
+	line  int
+	key   string
+	value string // trimmed
+}
+
+// errorf returns an *Error at the entry's line and key.
+func (e entry) errorf(format string, args ...any) error {
+	return &Error{File: e.file, Line: e.line, Key: e.key, Err: fmt.Errorf(format, args...)}
+}
+
+// where formats the entry's location as "file:line".
+func (e entry) where() string {
+	return e.file + ":" + strconv.Itoa(e.line)
+}
+
+// dir returns the directory that relative paths in the entry's file
+// resolve against.
+func (e entry) dir() string {
+	return filepath.Dir(e.file)
+}
+
+// trimValue removes white space and control characters at both ends of a
+// value, as Java's String.trim does and as Opencast does for key values.
+func trimValue(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+}
+
+// loader merges configuration files into a Config.
+type loader struct {
+	cfg  Config
+	errs []error
+
+	loaded   map[string]bool  // absolute paths of the files read
+	settings map[string]entry // the first entry of each setting, by name
+	includes []entry          // Opencast files named by the current file
+
+	keys     []*keyEntry
+	keyByID  map[string]*keyEntry
+	accounts []*account
+	byName   map[string]*account // by section and name, such as "user.alice"
+}
+
+// defaultConfig returns a Config with the default of every setting.
+func defaultConfig() Config {
+	return Config{
+		Listen:          DefaultListen,
+		DefaultLifetime: DefaultLifetime,
+		MaxLifetime:     DefaultMaxLifetime,
+		CredentialCache: DefaultCredentialCache,
+		MediaPath:       DefaultMediaPath,
+		MaxURLBytes:     DefaultMaxURLBytes,
+		MaxBodyBytes:    DefaultMaxBodyBytes,
+	}
+}
+
+func newLoader() *loader {
+	return &loader{
+		cfg:      defaultConfig(),
+		loaded:   make(map[string]bool),
+		settings: make(map[string]entry),
+		keyByID:  make(map[string]*keyEntry),
+		byName:   make(map[string]*account),
+	}
+}
+
+// fail records an error. After maxErrors errors, it records one error
+// about the limit and drops the rest.
+func (l *loader) fail(err error) {
+	switch {
+	case len(l.errs) < maxErrors:
+		l.errs = append(l.errs, err)
+	case len(l.errs) == maxErrors:
+		l.errs = append(l.errs, fmt.Errorf("config: more than %d errors; fix these first", maxErrors))
+	}
+}
+
+// loadFile reads one file, applies its entries, and then loads the Opencast
+// files that it names. A file already read is skipped. When the file is
+// named by an entry of another file, from is that entry.
+func (l *loader) loadFile(path string, kind fileKind, from *entry) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		l.fail(fmt.Errorf("config: %w", err))
+		return
+	}
+	if l.loaded[abs] {
+		return
+	}
+	l.loaded[abs] = true
+	l.cfg.Sources = append(l.cfg.Sources, path)
+
+	data, err := readFile(path)
+	if err != nil {
+		l.fail(fileError(err, from))
+		return
+	}
+	props, err := parseProperties(path, data)
+	if err != nil {
+		l.fail(err)
+		return
+	}
+	for _, p := range props {
+		e := entry{file: path, line: p.line, key: p.key, value: trimValue(p.value)}
+		if err := l.apply(kind, e); err != nil {
+			l.fail(err)
+		}
+	}
+
+	includes := l.includes
+	l.includes = nil
+	for _, e := range includes {
+		l.loadFile(e.value, includeKinds[e.key], &e)
+	}
+}
+
+// fileError returns the error for a file that could not be read: at the
+// entry that names the file, if any.
+func fileError(err error, from *entry) error {
+	var cfgErr *Error
+	switch {
+	case errors.As(err, &cfgErr):
+		return err
+	case from != nil:
+		return from.errorf("%w; correct the path (relative paths start at the directory of this file)", err)
+	}
+	return fmt.Errorf("config: %w", err)
+}
+
+// includeKinds maps the keys that name an Opencast file to its format.
+var includeKinds = map[string]fileKind{
+	"opencast.signing-config":  signingFile,
+	"opencast.verifier-config": verifierFile,
+}
+
+// apply checks one entry and stores its value.
+func (l *loader) apply(kind fileKind, e entry) error {
+	if e.value == "" && e.key != excludeKey {
+		return e.errorf("missing value; write a value or delete the line")
+	}
+	if strings.Contains(e.value, "${") {
+		return e.errorf("${...} substitution is not supported; write the value itself")
+	}
+	switch {
+	case kind == verifierFile:
+		return l.applyVerifierKey(e)
+	case e.key == excludeKey || strings.HasPrefix(e.key, "key."):
+		return l.applySigningKey(e)
+	case kind == signingFile:
+		return e.errorf("unknown key; a GenericUrlSigningProvider file contains only %s", signingKeyList)
+	}
+	return l.applySetting(e)
+}
+
+// claim records e as the entry that sets name. It reports whether name is
+// new. Setting a name again is an error unless the value is the same, as
+// when a key's secret is in both Opencast files.
+func (l *loader) claim(name string, e entry) (bool, error) {
+	first, ok := l.settings[name]
+	if !ok {
+		l.settings[name] = e
+		return true, nil
+	}
+	if first.value == e.value {
+		return false, nil
+	}
+	return false, e.errorf("conflicts with %s at %s, which sets a different value; keep one of them",
+		first.key, first.where())
+}
