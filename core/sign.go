@@ -324,7 +324,7 @@ func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) 
 	return Signed{
 		URL:        signedURL,
 		KeyID:      k.mac.id,
-		PolicyJSON: string(js),
+		PolicyJSON: view(js), // js is never written again
 		Resource:   resource,
 		ValidUntil: time.UnixMilli(pol.DateLessThan),
 	}
