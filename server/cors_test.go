@@ -1,0 +1,173 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/config"
+)
+
+const playerOrigin = "https://player.example.org"
+
+func TestCORSOnEveryResponse(t *testing.T) {
+	f := newFixture(t)
+	signed := f.signPath("/media/a.txt", start.Add(time.Hour))
+	expiring := f.signPath("/media/a.txt", start.Add(-time.Second))
+	form := url.Values{"url": {f.base + "/media/a.txt"}}
+	origin := []string{"Origin", playerOrigin}
+	tests := []struct {
+		name     string
+		response func() *response
+		status   int
+	}{
+		{"sign", func() *response { return f.signForm(form, origin...) }, http.StatusOK},
+		{"sign without credentials", func() *response {
+			return f.signForm(form, "Origin", playerOrigin, "Authorization", "")
+		}, http.StatusUnauthorized},
+		{"sign without role", func() *response {
+			return f.signForm(form, "Origin", playerOrigin, "Authorization", "Basic "+basic("bob", bobPass))
+		}, http.StatusForbidden},
+		{"sign without url", func() *response { return f.signForm(url.Values{}, origin...) }, http.StatusBadRequest},
+		{"sign not acceptable", func() *response {
+			return f.signForm(form, "Origin", playerOrigin, "Accept", "text/html")
+		}, http.StatusNotAcceptable},
+		{"media", func() *response { return f.get(signed, origin...) }, http.StatusOK},
+		{"media range", func() *response { return f.get(signed, "Origin", playerOrigin, "Range", "bytes=0-1") }, http.StatusPartialContent},
+		{"media unsigned", func() *response { return f.get("/media/a.txt", origin...) }, http.StatusUnauthorized},
+		{"media tampered", func() *response { return f.get(flipSignature(signed), origin...) }, http.StatusForbidden},
+		{"media expired", func() *response { return f.get(expiring, origin...) }, http.StatusGone},
+		{"media missing", func() *response { return f.get("/media/missing.txt", origin...) }, http.StatusUnauthorized},
+		{"unknown route", func() *response { return f.get("/nowhere", origin...) }, http.StatusNotFound},
+		{"method not allowed", func() *response {
+			req := f.request(http.MethodDelete, "/healthz", nil)
+			req.Header.Set("Origin", playerOrigin)
+			return f.do(req)
+		}, http.StatusMethodNotAllowed},
+		{"target too long", func() *response {
+			return f.get("/media/"+strings.Repeat("a", config.DefaultMaxURLBytes), origin...)
+		}, http.StatusRequestURITooLong},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.response()
+			if r.status != tc.status {
+				t.Fatalf("status %d, expected %d; body %s", r.status, tc.status, r.body)
+			}
+			checkCORS(t, r.header, playerOrigin, true)
+			expose := r.header.Get("Access-Control-Expose-Headers")
+			for _, name := range []string{"Content-Range", "Content-Length", "Accept-Ranges", reasonHeader} {
+				if !strings.Contains(expose, name) {
+					t.Errorf("Access-Control-Expose-Headers %q lacks %s", expose, name)
+				}
+			}
+		})
+	}
+}
+
+func checkCORS(t *testing.T, h http.Header, origin string, credentials bool) {
+	t.Helper()
+	if got := h.Get("Access-Control-Allow-Origin"); got != origin {
+		t.Errorf("Access-Control-Allow-Origin %q, expected %q", got, origin)
+	}
+	want := ""
+	if credentials {
+		want = "true"
+	}
+	if got := h.Get("Access-Control-Allow-Credentials"); got != want {
+		t.Errorf("Access-Control-Allow-Credentials %q, expected %q", got, want)
+	}
+	if origin != "*" && !strings.Contains(strings.Join(h.Values("Vary"), ","), "Origin") {
+		t.Errorf("Vary %q lacks Origin", h.Values("Vary"))
+	}
+}
+
+func TestCORSPreflight(t *testing.T) {
+	f := newFixture(t)
+	for _, target := range []string{"/api/security/sign", "/media/a.txt"} {
+		t.Run(target, func(t *testing.T) {
+			req := f.request(http.MethodOptions, target, nil)
+			req.Header.Set("Origin", playerOrigin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+			r := f.do(req)
+			if r.status != http.StatusNoContent {
+				t.Fatalf("status %d, expected 204; body %s", r.status, r.body)
+			}
+			checkCORS(t, r.header, playerOrigin, true)
+			methods := r.header.Get("Access-Control-Allow-Methods")
+			for _, m := range []string{"GET", "HEAD", "POST", "OPTIONS"} {
+				if !strings.Contains(methods, m) {
+					t.Errorf("Access-Control-Allow-Methods %q lacks %s", methods, m)
+				}
+			}
+			headers := r.header.Get("Access-Control-Allow-Headers")
+			for _, h := range []string{"Authorization", "Content-Type", "Range", "Accept"} {
+				if !strings.Contains(headers, h) {
+					t.Errorf("Access-Control-Allow-Headers %q lacks %s", headers, h)
+				}
+			}
+		})
+	}
+}
+
+func TestCORSOtherOrigin(t *testing.T) {
+	f := newFixture(t)
+	evil := []string{"Origin", "https://evil.example.org"}
+	r := f.signForm(url.Values{"url": {f.base + "/media/a.txt"}}, evil...)
+	if r.status != http.StatusOK {
+		t.Errorf("sign: status %d, expected 200", r.status)
+	}
+	if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("sign: Access-Control-Allow-Origin %q for another origin", got)
+	}
+
+	req := f.request(http.MethodOptions, "/api/security/sign", nil)
+	req.Header.Set("Origin", "https://evil.example.org")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	r = f.do(req)
+	if r.status == http.StatusNoContent {
+		t.Error("preflight from another origin got 204")
+	}
+	if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("preflight: Access-Control-Allow-Origin %q for another origin", got)
+	}
+}
+
+func TestCORSAnyOrigin(t *testing.T) {
+	f := newFixture(t, func(cfg *config.Config) {
+		cfg.CORS = config.CORS{AllowedOrigins: []string{"*"}}
+	})
+	r := f.get("/media/a.txt", "Origin", "https://anywhere.example.org")
+	checkRejected(t, r, http.StatusUnauthorized, "unsigned")
+	checkCORS(t, r.header, "*", false)
+}
+
+func TestCORSConfigRejected(t *testing.T) {
+	tests := []struct {
+		name string
+		cors config.CORS
+	}{
+		{"credentials with any origin", config.CORS{AllowedOrigins: []string{"*"}, AllowCredentials: true}},
+		{"credentials with any origin among others", config.CORS{AllowedOrigins: []string{playerOrigin, "*"}, AllowCredentials: true}},
+		{"credentials without origins", config.CORS{AllowCredentials: true}},
+		{"origin with path", config.CORS{AllowedOrigins: []string{playerOrigin + "/"}}},
+		{"origin without scheme", config.CORS{AllowedOrigins: []string{"player.example.org"}}},
+		{"origin with wildcard", config.CORS{AllowedOrigins: []string{"https://*.example.org"}}},
+		{"file origin", config.CORS{AllowedOrigins: []string{"file:///tmp"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(&config.Config{CORS: tc.cors}, slog.New(slog.DiscardHandler))
+			if err == nil {
+				t.Fatal("New accepted the configuration")
+			}
+			if !strings.Contains(err.Error(), "CORS") {
+				t.Errorf("error %q does not name CORS", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxLoggedTarget bounds the request target in the request log, in bytes.
+const maxLoggedTarget = 1024
+
+// record collects what the handlers learn about a request for its log
+// line. One goroutine serves a request, so it needs no lock.
+type record struct {
+	reason     string // the verifier's reason code
+	keyID      string
+	user       string // the user or token name that authenticated
+	auth       string // "basic" or "bearer"
+	err        string // the error sent to the client
+	uriTooLong bool
+}
+
+type recordKey struct{}
+
+// recordOf returns the request's record, or a throwaway one when the
+// request did not pass through serveHTTP.
+func recordOf(r *http.Request) *record {
+	if rec, ok := r.Context().Value(recordKey{}).(*record); ok {
+		return rec
+	}
+	return new(record)
+}
+
+// serveHTTP attaches a record to the request, passes it to the gin engine
+// and logs one line when the response is complete. A target longer than
+// MaxURLBytes is routed as "/" with uriTooLong set, so limitRequest
+// rejects it without the router ever reading it.
+func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := new(record)
+	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
+	routed := r
+	if len(r.RequestURI) > s.cfg.MaxURLBytes {
+		rec.uriTooLong = true
+		routed = r.Clone(r.Context())
+		routed.URL = &url.URL{Path: "/"}
+		routed.RequestURI = "/"
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	engine.ServeHTTP(sw, routed)
+	s.logRequest(r, sw, rec, time.Since(start))
+}
+
+// logRequest logs the request line with the signing parameters redacted.
+// Responses with a 5xx status are logged at level Error.
+func (s *Server) logRequest(r *http.Request, sw *statusWriter, rec *record, elapsed time.Duration) {
+	target, sigHash := redactTarget(r.RequestURI)
+	attrs := []slog.Attr{
+		slog.String("method", r.Method),
+		slog.String("target", target),
+		slog.Int("status", sw.Status()),
+		slog.Int64("bytes", sw.bytes),
+		slog.Duration("duration", elapsed),
+		slog.String("client", r.RemoteAddr),
+	}
+	attrs = appendNonEmpty(attrs, "reason", rec.reason)
+	attrs = appendNonEmpty(attrs, "key_id", rec.keyID)
+	attrs = appendNonEmpty(attrs, "signature_sha256", sigHash)
+	attrs = appendNonEmpty(attrs, "user", rec.user)
+	attrs = appendNonEmpty(attrs, "auth", rec.auth)
+	attrs = appendNonEmpty(attrs, "error", rec.err)
+	level := slog.LevelInfo
+	if sw.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+func appendNonEmpty(attrs []slog.Attr, key, value string) []slog.Attr {
+	if value == "" {
+		return attrs
+	}
+	return append(attrs, slog.String(key, value))
+}
+
+// redactTarget returns the request target with the values of the policy
+// and signature query parameters replaced by REDACTED, cut to
+// maxLoggedTarget bytes, and the first 8 hex digits of the SHA-256 of the
+// first signature value. Parameter names are compared after
+// percent-decoding and ignoring case, so no spelling of them escapes.
+func redactTarget(target string) (redacted, sigHash string) {
+	path, query, hasQuery := strings.Cut(target, "?")
+	if !hasQuery {
+		return truncate(target), ""
+	}
+	params := strings.Split(query, "&")
+	for i, param := range params {
+		name, value, _ := strings.Cut(param, "=")
+		switch decodedName(name) {
+		case "signature":
+			if sigHash == "" {
+				sum := sha256.Sum256([]byte(value))
+				sigHash = hex.EncodeToString(sum[:4])
+			}
+			params[i] = name + "=REDACTED"
+		case "policy":
+			params[i] = name + "=REDACTED"
+		}
+	}
+	return truncate(path + "?" + strings.Join(params, "&")), sigHash
+}
+
+func decodedName(name string) string {
+	if decoded, err := url.QueryUnescape(name); err == nil {
+		name = decoded
+	}
+	return strings.ToLower(name)
+}
+
+func truncate(s string) string {
+	if len(s) <= maxLoggedTarget {
+		return s
+	}
+	return s[:maxLoggedTarget] + "...(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// statusWriter records the status and the body size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 && status >= 200 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Status returns the status sent, or 200 when the handler wrote nothing.
+func (w *statusWriter) Status() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// Flush sends buffered data to the client, when the underlying writer
+// supports it.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter {
+	return w.ResponseWriter
+}

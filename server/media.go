@@ -1,0 +1,206 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/signet-media/signet/core"
+)
+
+// maxMediaAge bounds the max-age of a media response, in seconds.
+const maxMediaAge = 86400
+
+// reasonMessages are the error texts of rejected media requests.
+var reasonMessages = map[core.Reason]string{
+	core.ReasonUnsigned:           "the URL is not signed",
+	core.ReasonMissingParameter:   "policy, keyId and signature must all be present and non-empty",
+	core.ReasonDuplicateParameter: "policy, keyId or signature is given more than once",
+	core.ReasonUnknownKey:         "the URL is signed with an unknown key",
+	core.ReasonMalformedPolicy:    "the policy is malformed",
+	core.ReasonInvalidSignature:   "the signature does not match the policy",
+	core.ReasonIPMismatch:         "the URL is signed for another client address",
+	core.ReasonResourceMismatch:   "the URL is signed for another resource",
+	core.ReasonExpired:            "the signed URL has expired",
+	core.ReasonNotYetValid:        "the signed URL is not valid yet",
+}
+
+// handleMedia verifies the request URL and only then serves the file it
+// names. Rejected requests get the verifier's status and reason code.
+func (s *Server) handleMedia(c *gin.Context) {
+	r := c.Request
+	now := s.now()
+	// TODO: take the scheme, host and client address from the
+	// X-Forwarded-* headers of trusted proxies, which the configuration
+	// cannot name yet. Behind a proxy, signed URLs verify only in
+	// non-strict mode and without an IP condition.
+	res := s.verifier.Verify(requestURL(r), clientAddr(r), now)
+	rec := recordOf(r)
+	rec.keyID, rec.reason = res.KeyID, string(res.Reason)
+	if !res.OK() {
+		s.failVerify(c, res)
+		return
+	}
+	name, ok := fileName(rawPath(r), s.cfg.MediaPath)
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	s.serveFile(c, s.media, name, mediaCacheControl(res.ValidUntil, now))
+}
+
+func (s *Server) failVerify(c *gin.Context, res core.Result) {
+	message, ok := reasonMessages[res.Reason]
+	if !ok {
+		message = "the URL is not accepted"
+	}
+	c.Header(reasonHeader, string(res.Reason))
+	s.fail(c, res.Status, problem{Error: message, Reason: string(res.Reason)})
+}
+
+// requestURL returns the URL as the client sent it: scheme, Host header
+// and the raw request target. The scheme is https only on a TLS
+// connection.
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + originForm(r.RequestURI)
+}
+
+// originForm returns the path and query of a request target, which a
+// client may send in absolute form (http://host/path?query).
+func originForm(target string) string {
+	if strings.HasPrefix(target, "/") {
+		return target
+	}
+	_, rest, ok := strings.Cut(target, "://")
+	if !ok {
+		return target
+	}
+	i := strings.IndexAny(rest, "/?")
+	switch {
+	case i < 0:
+		return "/"
+	case rest[i] == '?':
+		return "/" + rest[i:]
+	}
+	return rest[i:]
+}
+
+// rawPath returns the raw path of the request target, without the query.
+func rawPath(r *http.Request) string {
+	p, _, _ := strings.Cut(originForm(r.RequestURI), "?")
+	return p
+}
+
+// clientAddr returns the address of the connection's peer, or the zero
+// Addr, which matches no IP condition, when RemoteAddr is no IP address.
+func clientAddr(r *http.Request) netip.Addr {
+	addrPort, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return addrPort.Addr().Unmap()
+}
+
+// fileName maps the raw path of a request under prefix to a name in the
+// file system, "." for the prefix itself. It rejects an encoded slash or
+// backslash, a NUL, and paths that clean to somewhere outside the prefix.
+func fileName(raw, prefix string) (string, bool) {
+	lower := strings.ToLower(raw)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return "", false
+	}
+	decoded, err := url.PathUnescape(raw)
+	if err != nil || strings.ContainsAny(decoded, "\x00\\") {
+		return "", false
+	}
+	cleaned := path.Clean("/" + decoded)
+	if cleaned+"/" == prefix {
+		return ".", true
+	}
+	name, ok := strings.CutPrefix(cleaned, prefix)
+	if !ok || !fs.ValidPath(name) {
+		return "", false
+	}
+	return name, true
+}
+
+// mediaCacheControl returns the Cache-Control of a verified media
+// response: private, and never cached beyond the end of the URL's
+// validity or maxMediaAge.
+func mediaCacheControl(validUntil, now time.Time) string {
+	seconds := int64(validUntil.Sub(now) / time.Second)
+	if seconds <= 0 {
+		return "no-store"
+	}
+	return "private, max-age=" + strconv.FormatInt(min(seconds, maxMediaAge), 10)
+}
+
+// serveFile serves a regular file with http.ServeContent, which handles
+// Range and conditional requests. Directories and missing files get 404.
+func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string) {
+	f, info, err := openRegular(fsys, name)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.logger.Warn("cannot open file", "file", name, "error", err, "key_id", recordOf(c.Request).keyID)
+		}
+		s.notFound(c)
+		return
+	}
+	defer f.Close()
+	content, ok := f.(io.ReadSeeker)
+	if !ok {
+		s.logger.Error("file does not support seeking", "file", name)
+		s.fail(c, http.StatusInternalServerError, problem{Error: "internal server error"})
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", cacheControl)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if !info.ModTime().IsZero() {
+		h.Set("ETag", fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size()))
+	}
+	http.ServeContent(c.Writer, c.Request, path.Base(name), info.ModTime(), content)
+}
+
+// errNotRegular reports a directory or special file, served as missing.
+var errNotRegular = fmt.Errorf("not a regular file: %w", fs.ErrNotExist)
+
+// openRegular opens a regular file. It checks the type with Stat before
+// opening, because opening a named pipe blocks, and with the open file's
+// Stat after, in case the file was replaced in between.
+func openRegular(fsys fs.FS, name string) (fs.File, fs.FileInfo, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, errNotRegular
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err = f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}

@@ -1,0 +1,297 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/core"
+)
+
+func TestMediaSigned(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(2*time.Hour))
+	r := f.get(target)
+
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, expected 200; body %s", r.status, r.body)
+	}
+	if string(r.body) != fileContent {
+		t.Errorf("body %q, expected %q", r.body, fileContent)
+	}
+	if got := r.header.Get("Content-Type"); !strings.HasPrefix(got, "text/plain") {
+		t.Errorf("Content-Type %q, expected text/plain", got)
+	}
+	if got := r.header.Get("Cache-Control"); got != "private, max-age=7200" {
+		t.Errorf("Cache-Control %q, expected private, max-age=7200", got)
+	}
+	if got := r.header.Get("Accept-Ranges"); got != "bytes" {
+		t.Errorf("Accept-Ranges %q, expected bytes", got)
+	}
+	if r.header.Get("ETag") == "" {
+		t.Error("no ETag")
+	}
+	if got := r.header.Get(reasonHeader); got != "" {
+		t.Errorf("%s %q on success", reasonHeader, got)
+	}
+}
+
+func TestMediaHead(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(f.request(http.MethodHead, f.signPath("/media/a.txt", start.Add(time.Hour)), nil))
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, expected 200", r.status)
+	}
+	if len(r.body) != 0 {
+		t.Errorf("HEAD returned a body %q", r.body)
+	}
+	if got, want := r.header.Get("Content-Length"), strconv.Itoa(len(fileContent)); got != want {
+		t.Errorf("Content-Length %q, expected %q", got, want)
+	}
+}
+
+func TestMediaRange(t *testing.T) {
+	f := newFixture(t)
+	r := f.get(f.signPath("/media/a.txt", start.Add(time.Hour)), "Range", "bytes=0-4")
+	if r.status != http.StatusPartialContent {
+		t.Fatalf("status %d, expected 206", r.status)
+	}
+	if string(r.body) != "hello" {
+		t.Errorf("body %q, expected %q", r.body, "hello")
+	}
+	want := "bytes 0-4/" + strconv.Itoa(len(fileContent))
+	if got := r.header.Get("Content-Range"); got != want {
+		t.Errorf("Content-Range %q, expected %q", got, want)
+	}
+}
+
+func TestMediaConditional(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	first := f.get(target)
+	etag, lastModified := first.header.Get("ETag"), first.header.Get("Last-Modified")
+
+	tests := []struct {
+		name    string
+		headers []string
+		status  int
+		body    string
+	}{
+		{"if-none-match", []string{"If-None-Match", etag}, http.StatusNotModified, ""},
+		{"if-none-match other", []string{"If-None-Match", `"other"`}, http.StatusOK, fileContent},
+		{"if-modified-since", []string{"If-Modified-Since", lastModified}, http.StatusNotModified, ""},
+		{"if-range", []string{"Range", "bytes=7-12", "If-Range", etag}, http.StatusPartialContent, "signed"},
+		{"if-range stale", []string{"Range", "bytes=7-12", "If-Range", `"other"`}, http.StatusOK, fileContent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.get(target, tc.headers...)
+			if r.status != tc.status {
+				t.Fatalf("status %d, expected %d", r.status, tc.status)
+			}
+			if string(r.body) != tc.body {
+				t.Errorf("body %q, expected %q", r.body, tc.body)
+			}
+		})
+	}
+}
+
+// flipSignature changes one hex digit of the signature of a target.
+func flipSignature(target string) string {
+	sig := queryValue(target, "signature")
+	flipped := []byte(sig)
+	if flipped[10] == '0' {
+		flipped[10] = '1'
+	} else {
+		flipped[10] = '0'
+	}
+	return strings.Replace(target, "signature="+sig, "signature="+string(flipped), 1)
+}
+
+func TestMediaRejected(t *testing.T) {
+	f := newFixture(t)
+	signed := f.signPath("/media/a.txt", start.Add(time.Hour))
+	_, query, _ := strings.Cut(signed, "?")
+	notYet, err := f.signer.Sign(core.SignRequest{
+		URL: f.base + "/media/a.txt", ValidFrom: start.Add(time.Minute), ValidUntil: start.Add(time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, target string
+		status       int
+		reason       string
+	}{
+		{"unsigned", "/media/a.txt", http.StatusUnauthorized, "unsigned"},
+		{"unsigned with other query", "/media/a.txt?t=10", http.StatusUnauthorized, "unsigned"},
+		{"tampered signature", flipSignature(signed), http.StatusForbidden, "invalid-signature"},
+		{"missing keyId", strings.Replace(signed, "&keyId=main", "", 1), http.StatusBadRequest, "missing-parameter"},
+		{"empty signature", signed[:strings.Index(signed, "signature=")+len("signature=")], http.StatusBadRequest, "missing-parameter"},
+		{"duplicate keyId", signed + "&keyId=main", http.StatusBadRequest, "duplicate-parameter"},
+		{"malformed policy", strings.Replace(signed, "policy=", "policy=AAAA", 1), http.StatusBadRequest, "malformed-policy"},
+		{"unknown key", strings.Replace(signed, "keyId=main", "keyId=nope", 1), http.StatusForbidden, "unknown-key"},
+		{"other resource", "/media/sub/b.txt?" + query, http.StatusForbidden, "resource-mismatch"},
+		{"not yet valid", strings.TrimPrefix(notYet.URL, f.base), http.StatusGone, "not-yet-valid"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRejected(t, f.get(tc.target), tc.status, tc.reason)
+		})
+	}
+}
+
+func checkRejected(t *testing.T, r *response, status int, reason string) {
+	t.Helper()
+	body := checkError(t, r, status)
+	if got := r.header.Get(reasonHeader); got != reason {
+		t.Errorf("%s %q, expected %q", reasonHeader, got, reason)
+	}
+	if body["reason"] != reason {
+		t.Errorf("body reason %q, expected %q", body["reason"], reason)
+	}
+	if strings.Contains(string(r.body), fileContent) {
+		t.Error("a rejected response contains the file")
+	}
+}
+
+func TestMediaExpired(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(time.Minute))
+	if r := f.get(target); r.status != http.StatusOK {
+		t.Fatalf("before expiry: status %d, expected 200", r.status)
+	}
+	f.clock.Advance(time.Minute)
+	if r := f.get(target); r.status != http.StatusOK {
+		t.Fatalf("at the end of validity: status %d, expected 200", r.status)
+	}
+	f.clock.Advance(time.Millisecond)
+	checkRejected(t, f.get(target), http.StatusGone, "expired")
+}
+
+func TestMediaCacheControl(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name     string
+		validity time.Duration
+		want     string
+	}{
+		{"two hours", 2 * time.Hour, "private, max-age=7200"},
+		{"fraction floored", 90*time.Second + 999*time.Millisecond, "private, max-age=90"},
+		{"capped at a day", 3 * 24 * time.Hour, "private, max-age=86400"},
+		{"one second", time.Second, "private, max-age=1"},
+		{"under a second", 999 * time.Millisecond, "no-store"},
+		{"last millisecond", 0, "no-store"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.get(f.signPath("/media/a.txt", start.Add(tc.validity)))
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d, expected 200", r.status)
+			}
+			cacheControl := r.header.Get("Cache-Control")
+			if cacheControl != tc.want {
+				t.Errorf("Cache-Control %q, expected %q", cacheControl, tc.want)
+			}
+			age, ok := strings.CutPrefix(cacheControl, "private, max-age=")
+			if seconds, _ := strconv.Atoi(age); ok && time.Duration(seconds)*time.Second > tc.validity {
+				t.Errorf("max-age %ds outlives the validity %v", seconds, tc.validity)
+			}
+		})
+	}
+}
+
+func TestMediaPathRejected(t *testing.T) {
+	f := newFixture(t)
+	until := start.Add(time.Hour)
+	tests := []struct {
+		name, path string
+	}{
+		{"dot dot", "/media/../outside.txt"},
+		{"encoded dot dot", "/media/%2e%2e/outside.txt"},
+		{"encoded dot dot in upper case", "/media/%2E%2E/outside.txt"},
+		{"dot dot below prefix", "/media/sub/../../outside.txt"},
+		{"encoded slash", "/media/sub%2Fb.txt"},
+		{"encoded backslash", "/media/sub%5Cb.txt"},
+		{"encoded NUL", "/media/a.txt%00"},
+		{"symbolic link out", "/media/escape"},
+		{"directory", "/media/sub/"},
+		{"directory without slash", "/media/sub"},
+		{"empty directory", "/media/empty"},
+		{"media root", "/media/"},
+		{"missing file", "/media/missing.txt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkRejected(t, f.get(tc.path), http.StatusUnauthorized, "unsigned")
+			r := f.get(f.signPathOnly(tc.path, until))
+			body := checkError(t, r, http.StatusNotFound)
+			if body["error"] != "not found" {
+				t.Errorf("error %q, expected not found", body["error"])
+			}
+			if strings.Contains(string(r.body), "outside the media") {
+				t.Error("the response contains the file outside the media directory")
+			}
+		})
+	}
+	if !strings.Contains(f.logs.String(), "path escapes from parent") {
+		t.Error("the log lacks the os.Root error for the symbolic link")
+	}
+}
+
+func TestMediaPathCleanedInside(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/media/sub/../a.txt", "/media/./a.txt", "/media//a.txt"} {
+		r := f.get(f.signPathOnly(path, start.Add(time.Hour)))
+		if r.status != http.StatusOK || string(r.body) != fileContent {
+			t.Errorf("GET %s: status %d, body %q", path, r.status, r.body)
+		}
+	}
+}
+
+func TestMediaMethodNotAllowed(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		t.Run(method, func(t *testing.T) {
+			r := f.do(f.request(method, target, nil))
+			checkError(t, r, http.StatusMethodNotAllowed)
+			if got := r.header.Get("Allow"); got != "GET, HEAD" {
+				t.Errorf("Allow %q, expected GET, HEAD", got)
+			}
+		})
+	}
+}
+
+func TestFileName(t *testing.T) {
+	tests := []struct {
+		raw, name string
+		ok        bool
+	}{
+		{"/media/a.txt", "a.txt", true},
+		{"/media/sub/b.txt", "sub/b.txt", true},
+		{"/media/a%20b.txt", "a b.txt", true},
+		{"/media/", ".", true},
+		{"/media", ".", true},
+		{"/media/sub/../a.txt", "a.txt", true},
+		{"/media/../a.txt", "", false},
+		{"/mediax/a.txt", "", false},
+		{"/media/%2e%2e/a.txt", "", false},
+		{"/media/a%2fb", "", false},
+		{"/media/a%5cb", "", false},
+		{"/media/a\\b", "", false},
+		{"/media/a%00", "", false},
+		{"/media/a%zz", "", false},
+		{"/other/a.txt", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.raw, func(t *testing.T) {
+			name, ok := fileName(tc.raw, "/media/")
+			if name != tc.name || ok != tc.ok {
+				t.Errorf("fileName(%q) = %q, %v, expected %q, %v", tc.raw, name, ok, tc.name, tc.ok)
+			}
+		})
+	}
+}

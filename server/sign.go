@@ -1,0 +1,214 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/signet-media/signet/core"
+)
+
+// iso8601 is the form of valid-until in responses: UTC, whole seconds.
+const iso8601 = "2006-01-02T15:04:05Z"
+
+// notSignable is the error text Opencast's External API returns, with
+// status 200, for a URL that no key signs.
+const notSignable = "Given URL cannot be signed"
+
+// The form parameters of a sign request.
+const (
+	paramURL        = "url"
+	paramValidUntil = "valid-until"
+	paramSource     = "valid-source"
+	paramResource   = "resource"
+)
+
+// signResponse is the body of a successful sign request.
+type signResponse struct {
+	URL        string `json:"url"`
+	ValidUntil string `json:"valid-until"`
+}
+
+// handleSign signs the URL in the form parameter url, as Opencast's
+// POST /api/security/sign does. negotiate and authorize have run.
+func (s *Server) handleSign(c *gin.Context) {
+	form, ok := s.readForm(c)
+	if !ok {
+		return
+	}
+	req, ok := s.signRequest(c, form)
+	if !ok {
+		return
+	}
+	signed, err := s.signer.Sign(req)
+	if err != nil {
+		s.failSign(c, err)
+		return
+	}
+	recordOf(c.Request).keyID = signed.KeyID
+	s.writeJSON(c, http.StatusOK, signResponse{
+		URL:        signed.URL,
+		ValidUntil: signed.ValidUntil.UTC().Format(iso8601),
+	})
+}
+
+// readForm parses a URL-encoded or multipart body and returns its
+// parameters. Parameters in the query string are ignored, as in Opencast.
+func (s *Server) readForm(c *gin.Context) (url.Values, bool) {
+	r := c.Request
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	switch mediaType {
+	case "multipart/form-data":
+		err = r.ParseMultipartForm(s.cfg.MaxBodyBytes)
+		if r.MultipartForm != nil {
+			r.MultipartForm.RemoveAll()
+		}
+	case "application/x-www-form-urlencoded", "":
+		err = r.ParseForm()
+	default:
+		s.fail(c, http.StatusUnsupportedMediaType, problem{
+			Error: fmt.Sprintf("unsupported Content-Type %q: send application/x-www-form-urlencoded or multipart/form-data", mediaType),
+		})
+		return nil, false
+	}
+	switch {
+	case isBodyTooLarge(err):
+		s.failBodyTooLarge(c)
+		return nil, false
+	case err != nil:
+		s.fail(c, http.StatusBadRequest, problem{Error: "invalid form body: " + err.Error()})
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+// signForm is the form parameters of a sign request.
+type signForm struct {
+	url, validUntil, source, resource string
+}
+
+// signRequest reads the form parameters into a core.SignRequest, or
+// rejects the request with 400 naming the parameter at fault.
+func (s *Server) signRequest(c *gin.Context, form url.Values) (core.SignRequest, bool) {
+	var f signForm
+	fields := []struct {
+		name  string
+		value *string
+	}{
+		{paramURL, &f.url},
+		{paramValidUntil, &f.validUntil},
+		{paramSource, &f.source},
+		{paramResource, &f.resource},
+	}
+	for _, field := range fields {
+		v, err := formValue(form, field.name)
+		if err != nil {
+			s.failParam(c, field.name, err.Error())
+			return core.SignRequest{}, false
+		}
+		*field.value = v
+	}
+	if f.url == "" {
+		s.failParam(c, paramURL, "missing url: give the URL to sign in the form parameter url")
+		return core.SignRequest{}, false
+	}
+	validUntil, err := s.validUntil(f.validUntil)
+	if err != nil {
+		s.failParam(c, paramValidUntil, err.Error())
+		return core.SignRequest{}, false
+	}
+	p := c.MustGet(principalKey).(*principal)
+	return core.SignRequest{
+		URL:          f.url,
+		ValidUntil:   validUntil,
+		IP:           f.source,
+		Resource:     f.resource,
+		Organization: p.organization,
+	}, true
+}
+
+// formValue returns the value of a parameter, empty when it is absent, and
+// an error when it is given more than once.
+func formValue(form url.Values, name string) (string, error) {
+	values := form[name]
+	switch len(values) {
+	case 0:
+		return "", nil
+	case 1:
+		return values[0], nil
+	}
+	return "", fmt.Errorf("invalid %s: given %d times; give it once", name, len(values))
+}
+
+// validUntil parses the requested end of validity, or returns now plus
+// DefaultLifetime when text is empty. The time is cut to whole seconds, so
+// that the response states exactly the end in the policy. It must lie in
+// the future and at most MaxLifetime from now.
+func (s *Server) validUntil(text string) (time.Time, error) {
+	now := s.now()
+	if text == "" {
+		return now.Add(s.cfg.DefaultLifetime).Truncate(time.Second), nil
+	}
+	t, err := parseISO8601(text)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t = t.Truncate(time.Second)
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("invalid valid-until %q: it is not in the future (now is %s)",
+			text, now.UTC().Format(iso8601))
+	}
+	if t.Sub(now) > s.cfg.MaxLifetime {
+		return time.Time{}, fmt.Errorf("invalid valid-until %q: it is more than the maximum lifetime of %v from now",
+			text, s.cfg.MaxLifetime)
+	}
+	return t, nil
+}
+
+// parseISO8601 parses an ISO 8601 date and time with seconds and a UTC
+// offset, optionally with fractional seconds, and rejects impossible dates
+// such as 2018-02-30.
+func parseISO8601(text string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, text)
+	if err == nil {
+		return t, nil
+	}
+	detail := "expected the form 2018-03-19T13:08:39Z"
+	var parseErr *time.ParseError
+	if errors.As(err, &parseErr) && parseErr.Message != "" {
+		detail = strings.TrimPrefix(parseErr.Message, ": ")
+	}
+	return time.Time{}, fmt.Errorf("invalid valid-until %q: %s; use ISO 8601 such as 2018-03-19T13:08:39Z", text, detail)
+}
+
+func (s *Server) failParam(c *gin.Context, name, message string) {
+	s.fail(c, http.StatusBadRequest, problem{Error: message, Parameter: name})
+}
+
+// failSign writes the response to an error of core.Signer.Sign: 200 with
+// Opencast's error text for a URL that no key signs, and 400 naming the
+// parameter for invalid input.
+func (s *Server) failSign(c *gin.Context, err error) {
+	detail := strings.TrimPrefix(err.Error(), "core: ")
+	switch {
+	case errors.Is(err, core.ErrNotAccepted):
+		recordOf(c.Request).err = detail
+		s.writeJSON(c, http.StatusOK, problem{Error: notSignable})
+	case errors.Is(err, core.ErrInvalidURL):
+		s.failParam(c, paramURL, "invalid url: "+detail)
+	case errors.Is(err, core.ErrInvalidIP):
+		s.failParam(c, paramSource, "invalid valid-source: "+detail)
+	case errors.Is(err, core.ErrInvalidResource):
+		s.failParam(c, paramResource, "invalid resource: "+detail)
+	default:
+		s.logger.Error("signing failed", "error", err, "user", recordOf(c.Request).user)
+		s.fail(c, http.StatusInternalServerError, problem{Error: "internal server error"})
+	}
+}
