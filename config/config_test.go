@@ -704,7 +704,32 @@ func TestLoadErrors(t *testing.T) {
 			name:  "empty secret",
 			files: map[string]string{verifierName: "key.a = " + secretA + "\nkey.b =   \n"},
 			load:  []string{verifierName},
-			at:    verifierName + ":2", key: "key.b", want: "missing value; write a value or delete the line",
+			at:    verifierName + ":2", key: "key.b", want: "missing value; write key = value",
+		},
+		{
+			name:  "separator missing before a secret",
+			files: map[string]string{"signet.conf": keyLines + "key.j.secret" + secretB + "\n"},
+			at:    "signet.conf:3", key: "key.j...", want: "is the '=' missing?",
+		},
+		{
+			name:  "end-of-line comment",
+			files: map[string]string{"signet.conf": keyLines + "verify.leeway = 5s   # for clock skew\n"},
+			at:    "signet.conf:3", key: "verify.leeway", want: "properties files have no end-of-line comments",
+		},
+		{
+			name:  "end-of-line comment after a secret",
+			files: map[string]string{"signet.conf": "key.k.secret = " + secretA + " # from the vault\nkey.k.url = /media/\n"},
+			at:    "signet.conf:1", key: "key.k.secret", want: "put the comment on a line of its own",
+		},
+		{
+			name:  "media path over the API",
+			files: map[string]string{"signet.conf": keyLines + "media.path = /api/\n"},
+			at:    "signet.conf:3", key: "media.path", want: "overlaps the server's route /api/",
+		},
+		{
+			name:  "media path at the root",
+			files: map[string]string{"signet.conf": keyLines + "media.path = /\n"},
+			at:    "signet.conf:3", key: "media.path", want: "overlaps the server's route",
 		},
 		{
 			name:  "invalid escape",

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/signet-media/signet/core"
@@ -126,8 +127,8 @@ func (l *loader) finishKeys() {
 	l.checkExclude()
 	l.checkSharedPrefixes()
 	if len(l.keys) == 0 {
-		l.fail(errors.New("config: no key configured; add key.<id>.secret and key.<id>.url, " +
-			"or a UrlSigningVerifierImpl file"))
+		l.fail(fmt.Errorf("config: no key configured in %s; add key.<id>.secret and key.<id>.url, "+
+			"or a UrlSigningVerifierImpl file", strings.Join(l.cfg.Sources, ", ")))
 	}
 }
 

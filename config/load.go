@@ -237,6 +237,31 @@ func fileError(err error, from *entry) error {
 	return fmt.Errorf("config: %w", err)
 }
 
+// keyStart returns the first two dot-separated segments of key, followed
+// by "..." when there are more.
+func keyStart(key string) string {
+	first, rest, ok := strings.Cut(key, ".")
+	if !ok {
+		return key
+	}
+	second, _, more := strings.Cut(rest, ".")
+	if !more {
+		return key
+	}
+	return first + "." + second + "..."
+}
+
+// hasInlineComment reports whether value contains '#' after white space,
+// the way a comment at the end of a line would read.
+func hasInlineComment(value string) bool {
+	for i := 1; i < len(value); i++ {
+		if value[i] == '#' && (value[i-1] == ' ' || value[i-1] == '\t') {
+			return true
+		}
+	}
+	return false
+}
+
 // includeKinds maps the keys that name an Opencast file to its format.
 var includeKinds = map[string]fileKind{
 	"opencast.signing-config":  signingFile,
@@ -246,7 +271,13 @@ var includeKinds = map[string]fileKind{
 // apply checks one entry and stores its value.
 func (l *loader) apply(kind fileKind, e entry) error {
 	if e.value == "" && e.key != excludeKey {
-		return e.errorf("missing value; write a value or delete the line")
+		// Without a separator, the key may have swallowed a secret, so
+		// only its first two segments are shown.
+		e.key = keyStart(e.key)
+		return e.errorf("missing value; write key = value (is the '=' missing?) or delete the line")
+	}
+	if hasInlineComment(e.value) {
+		return e.errorf("the value contains white space followed by '#', but properties files have no end-of-line comments; put the comment on a line of its own")
 	}
 	if strings.Contains(e.value, "${") {
 		return e.errorf("${...} substitution is not supported; write the value itself")

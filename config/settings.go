@@ -264,9 +264,18 @@ func setMediaPath(l *loader, e entry) error {
 		return e.errorf("invalid path %q: write a clean path without '.' or '..' segments, '//', "+
 			"'?', '#', '%%', '\\' or white space, such as /media/", p)
 	}
+	for _, route := range reservedPaths {
+		if p == "/" || strings.HasPrefix(route, p) || strings.HasPrefix(p, route) {
+			return e.errorf("invalid path %q: it overlaps the server's route %s; choose a path of its own, such as /media/", p, route)
+		}
+	}
 	l.cfg.MediaPath = p
 	return nil
 }
+
+// reservedPaths are the server's own routes, which media.path must not
+// overlap.
+var reservedPaths = []string{"/api/", "/healthz/", "/player/", "/auth/", "/metrics/"}
 
 // isCleanDirPath reports whether p, a path ending in '/', has no empty,
 // '.' or '..' segments, and no character that a URL path would escape or
