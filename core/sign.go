@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -110,7 +111,7 @@ func checkKey(k Key) error {
 		return errors.New("core: key with an empty id")
 	}
 	if k.Secret == "" {
-		return fmt.Errorf("core: key %q has an empty secret", k.ID)
+		return errors.New("core: key " + strconv.Quote(k.ID) + " has an empty secret")
 	}
 	return nil
 }
@@ -276,6 +277,9 @@ func checkResource(pattern, cleaned string, key *signingKey) error {
 	parts := uri.Split(base)
 	if parts.HasFragment || parts.HasUserInfo {
 		return fmt.Errorf("%w %q: a pattern has no fragment or user info", ErrInvalidResource, pattern)
+	}
+	if uri.StripSigningParams(parts.Query) != parts.Query {
+		return fmt.Errorf("%w: it contains a policy, keyId or signature parameter; give the pattern of the unsigned URLs", ErrInvalidResource)
 	}
 	// An empty path stays empty here: "http://host*" also covers
 	// "http://host.example.com/", so it lies inside no prefix.

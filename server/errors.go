@@ -50,7 +50,11 @@ func encodeJSON(body any) ([]byte, error) {
 
 // fail records the problem for the request log, writes it and stops the
 // handler chain.
+//
+// The message may quote what the client sent, so signing parameter values
+// in it are redacted before it reaches the response or the log.
 func (s *Server) fail(c *gin.Context, status int, p problem) {
+	p.Error = redactText(p.Error)
 	rec := recordOf(c.Request)
 	rec.err = p.Error
 	if p.Reason != "" {

@@ -60,13 +60,13 @@ func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.R
 // logRequest logs the request line with the signing parameters redacted.
 // Responses with a 5xx status are logged at level Error.
 func (s *Server) logRequest(r *http.Request, sw *statusWriter, rec *record, elapsed time.Duration) {
-	target, sigHash := redactTarget(r.RequestURI)
+	target, sigHash := redactTarget(originForm(r.RequestURI))
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("target", target),
 		slog.Int("status", sw.Status()),
 		slog.Int64("bytes", sw.bytes),
-		slog.Duration("duration", elapsed),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
 	}
 	attrs = appendNonEmpty(attrs, "reason", rec.reason)
@@ -113,7 +113,45 @@ func redactTarget(target string) (redacted, sigHash string) {
 			params[i] = name + "=REDACTED"
 		}
 	}
-	return truncate(path + "?" + strings.Join(params, "&")), sigHash
+	return truncate(redactText(path + "?" + strings.Join(params, "&"))), sigHash
+}
+
+// redactText replaces the value after every "policy=" and "signature=" in
+// s, in any letter case, with REDACTED. It catches signing parameters that
+// parameter-wise redaction misses, such as those in a second '?' or in an
+// error message that quotes a URL.
+func redactText(s string) string {
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "policy=") && !strings.Contains(lower, "signature=") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		n := redactedNameLen(lower[i:])
+		if n == 0 {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		b.WriteString("REDACTED")
+		i += n
+		for i < len(s) && strings.IndexByte("&#\"' \t\n", s[i]) < 0 {
+			i++
+		}
+	}
+	return b.String()
+}
+
+// redactedNameLen returns the length of "policy=" or "signature=" when s
+// starts with one of them, and 0 otherwise.
+func redactedNameLen(s string) int {
+	for _, name := range []string{"policy=", "signature="} {
+		if strings.HasPrefix(s, name) {
+			return len(name)
+		}
+	}
+	return 0
 }
 
 func decodedName(name string) string {

@@ -154,7 +154,7 @@ func TestRequestLogLine(t *testing.T) {
 	last := lines[len(lines)-1]
 	for _, want := range []string{
 		`"msg":"request"`, `"method":"POST"`, `"target":"/api/security/sign"`, `"status":400`,
-		`"bytes":`, `"duration":`, `"client":"127.0.0.1:`, `"user":"alice"`, `"auth":"basic"`,
+		`"bytes":`, `"duration_ms":`, `"client":"127.0.0.1:`, `"user":"alice"`, `"auth":"basic"`,
 		`"error":"invalid valid-until`,
 	} {
 		if !strings.Contains(last, want) {

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,12 @@ func (s *Server) handleSign(c *gin.Context) {
 	signed, err := s.signer.Sign(req)
 	if err != nil {
 		s.failSign(c, err)
+		return
+	}
+	if len(signed.URL) > s.cfg.MaxURLBytes {
+		s.failParam(c, paramURL, fmt.Sprintf(
+			"invalid url: the signed URL would be %d bytes, more than the %d bytes this server accepts (limits.max-url-bytes); sign a shorter URL",
+			len(signed.URL), s.cfg.MaxURLBytes))
 		return
 	}
 	recordOf(c.Request).keyID = signed.KeyID
@@ -162,14 +169,28 @@ func (s *Server) validUntil(text string) (time.Time, error) {
 	}
 	t = t.Truncate(time.Second)
 	if !t.After(now) {
-		return time.Time{}, fmt.Errorf("invalid valid-until %q: it is not in the future (now is %s)",
-			text, now.UTC().Format(iso8601))
+		return time.Time{}, fmt.Errorf("invalid valid-until %s: it is not in the future (now is %s)",
+			quoteInput(text), now.UTC().Format(iso8601))
 	}
 	if t.Sub(now) > s.cfg.MaxLifetime {
-		return time.Time{}, fmt.Errorf("invalid valid-until %q: it is more than the maximum lifetime of %v from now",
-			text, s.cfg.MaxLifetime)
+		return time.Time{}, fmt.Errorf("invalid valid-until %s: it is more than the maximum lifetime of %v from now",
+			quoteInput(text), s.cfg.MaxLifetime)
 	}
 	return t, nil
+}
+
+// maxQuotedInput bounds how much of a rejected value an error message
+// repeats, in bytes.
+const maxQuotedInput = 36
+
+// quoteInput quotes a value the client sent for an error message, cut to
+// maxQuotedInput bytes so that a long value, perhaps a pasted signature,
+// is not repeated whole.
+func quoteInput(text string) string {
+	if len(text) <= maxQuotedInput {
+		return strconv.Quote(text)
+	}
+	return strconv.Quote(text[:maxQuotedInput]) + "... (" + strconv.Itoa(len(text)) + " bytes)"
 }
 
 // parseISO8601 parses an ISO 8601 date and time with seconds and a UTC
@@ -180,12 +201,20 @@ func parseISO8601(text string) (time.Time, error) {
 	if err == nil {
 		return t, nil
 	}
-	detail := "expected the form 2018-03-19T13:08:39Z"
+	const example = "use ISO 8601 such as 2018-03-19T13:08:39Z"
 	var parseErr *time.ParseError
 	if errors.As(err, &parseErr) && parseErr.Message != "" {
-		detail = strings.TrimPrefix(parseErr.Message, ": ")
+		return time.Time{}, fmt.Errorf("invalid valid-until %s: %s; %s",
+			quoteInput(text), strings.TrimPrefix(parseErr.Message, ": "), example)
 	}
-	return time.Time{}, fmt.Errorf("invalid valid-until %q: %s; use ISO 8601 such as 2018-03-19T13:08:39Z", text, detail)
+	return time.Time{}, fmt.Errorf("invalid valid-until %s: %s", quoteInput(text), example)
+}
+
+// paramError returns the message of a core error about a parameter, with
+// the parameter's name in place of the core's wording: "invalid url: raw
+// space at byte 5; ..." rather than "invalid url: invalid URL: ...".
+func paramError(name string, err, sentinel error) string {
+	return "invalid " + name + strings.TrimPrefix(err.Error(), sentinel.Error())
 }
 
 func (s *Server) failParam(c *gin.Context, name, message string) {
@@ -196,17 +225,16 @@ func (s *Server) failParam(c *gin.Context, name, message string) {
 // Opencast's error text for a URL that no key signs, and 400 naming the
 // parameter for invalid input.
 func (s *Server) failSign(c *gin.Context, err error) {
-	detail := strings.TrimPrefix(err.Error(), "core: ")
 	switch {
 	case errors.Is(err, core.ErrNotAccepted):
-		recordOf(c.Request).err = detail
+		recordOf(c.Request).err = redactText(strings.TrimPrefix(err.Error(), "core: "))
 		s.writeJSON(c, http.StatusOK, problem{Error: notSignable})
 	case errors.Is(err, core.ErrInvalidURL):
-		s.failParam(c, paramURL, "invalid url: "+detail)
+		s.failParam(c, paramURL, paramError(paramURL, err, core.ErrInvalidURL))
 	case errors.Is(err, core.ErrInvalidIP):
-		s.failParam(c, paramSource, "invalid valid-source: "+detail)
+		s.failParam(c, paramSource, paramError(paramSource, err, core.ErrInvalidIP))
 	case errors.Is(err, core.ErrInvalidResource):
-		s.failParam(c, paramResource, "invalid resource: "+detail)
+		s.failParam(c, paramResource, paramError(paramResource, err, core.ErrInvalidResource))
 	default:
 		s.logger.Error("signing failed", "error", err, "user", recordOf(c.Request).user)
 		s.fail(c, http.StatusInternalServerError, problem{Error: "internal server error"})
