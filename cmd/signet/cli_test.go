@@ -19,7 +19,10 @@ func runCLI(args ...string) (int, string, string) {
 func writeKeyConfig(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keys.conf")
-	conf := "key.demoKeyOne.secret = 6EDB5EDDCF994B7432C371D7C274F\nkey.demoKeyOne.url = http://media.example.org/\n"
+	// The maximum lifetime reaches 2100, so that the protocol's example
+	// URL can be signed as it is.
+	conf := "key.demoKeyOne.secret = 6EDB5EDDCF994B7432C371D7C274F\nkey.demoKeyOne.url = http://media.example.org/\n" +
+		"sign.max-lifetime = 1000000h\n"
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +57,9 @@ func TestSignCommandErrors(t *testing.T) {
 		{"bad time", []string{"sign", "--config", conf, "--valid-until", "tomorrow", "http://media.example.org/a.mp4"}, 2, `"tomorrow" is not a time`},
 		{"other host", []string{"sign", "--config", conf, "http://other.example.org/a.mp4"}, 1, "cannot be signed"},
 		{"bad IP", []string{"sign", "--config", conf, "--valid-source", "10.0.0.300", "http://media.example.org/a.mp4"}, 1, "invalid IP"},
+		{"past", []string{"sign", "--config", conf, "--valid-until", "-1h", "http://media.example.org/a.mp4"}, 2, "is not in the future"},
+		{"beyond max lifetime", []string{"sign", "--config", conf, "--valid-until", "+1000001h", "http://media.example.org/a.mp4"}, 2, "more than sign.max-lifetime"},
+		{"from after until", []string{"sign", "--config", conf, "--valid-from", "+3h", "--valid-until", "+1h", "http://media.example.org/a.mp4"}, 2, "--valid-from must be before"},
 		{"missing config file", []string{"sign", "--config", "/nonexistent/signet.conf", "http://media.example.org/a.mp4"}, 1, "/nonexistent/signet.conf"},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 const demoPlayerDir = "player-demo"
 
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[--config FILE]... [--listen ADDRESS]", stderr)
+	fs := newFlagSet("serve", "[--config FILE]... [--listen ADDRESS] [--log-format text|json]", stderr)
 	var configs stringList
 	fs.Var(&configs, "config", "configuration `FILE` (repeatable); without one, serve the built-in demo")
 	listen := fs.String("listen", "", "TCP `address` to listen on, overriding the configuration (default 127.0.0.1:8080)")
@@ -45,8 +46,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: %w; stop the other server or choose another address with --listen", cfg.Listen, err)
+	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w; free the port or choose another with --listen", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w; give --listen as host:port, such as 127.0.0.1:8080", cfg.Listen, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -50,6 +50,9 @@ func runSign(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w: --valid-from: %v", errUsage, err)
 		}
 	}
+	if err := checkValidity(req, now, cfg.MaxLifetime); err != nil {
+		return err
+	}
 	signed, err := signer.Sign(req)
 	if err != nil {
 		return err
@@ -58,12 +61,28 @@ func runSign(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// checkValidity applies the sign API's rules to the command line: the URL
+// must be valid for some time in the future, and for at most maxLifetime.
+func checkValidity(req core.SignRequest, now time.Time, maxLifetime time.Duration) error {
+	until := req.ValidUntil.UTC().Format(time.RFC3339Nano)
+	switch {
+	case !req.ValidUntil.After(now):
+		return fmt.Errorf("%w: --valid-until %s is not in the future", errUsage, until)
+	case req.ValidUntil.Sub(now) > maxLifetime:
+		return fmt.Errorf("%w: --valid-until %s is more than sign.max-lifetime (%v) from now", errUsage, until, maxLifetime)
+	case !req.ValidFrom.IsZero() && !req.ValidFrom.Before(req.ValidUntil):
+		return fmt.Errorf("%w: --valid-from must be before --valid-until %s", errUsage, until)
+	}
+	return nil
+}
+
 func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", "--config FILE [options] URL", stderr)
 	var configs stringList
 	fs.Var(&configs, "config", "configuration `FILE` with the keys (repeatable)")
 	client := fs.String("client-ip", "", "the client's `IP` address (default: none, which fails any IP condition)")
-	strict := fs.Bool("strict", true, "compare scheme, host, port and path; false compares only the path (default: the configuration's verify.strict)")
+	var strict optionalBool
+	fs.Var(&strict, "strict", "compare scheme, host, port and path; false compares only the path (default: the configuration's verify.strict, which defaults to true)")
 	nowText := fs.String("now", "", "the time to verify at: RFC 3339, Unix milliseconds, or +/-DURATION from now (default: now)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -77,8 +96,8 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	vcfg := cfg.VerifierConfig()
-	if flagSet(fs, "strict") {
-		vcfg.NonStrict = !*strict
+	if strict.set {
+		vcfg.NonStrict = !strict.value
 	}
 	verifier, err := core.NewVerifier(vcfg)
 	if err != nil {
@@ -131,11 +150,22 @@ func oneArg(fs *flag.FlagSet, name string) (string, error) {
 	return fs.Arg(0), nil
 }
 
-// flagSet reports whether the named flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	found := false
-	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
-	return found
+// optionalBool is a boolean flag that records whether it was given, so
+// that a configuration decides when it was not.
+type optionalBool struct {
+	value, set bool
+}
+
+func (b *optionalBool) String() string   { return "" }
+func (b *optionalBool) IsBoolFlag() bool { return true }
+
+func (b *optionalBool) Set(text string) error {
+	v, err := strconv.ParseBool(text)
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean; use true or false", text)
+	}
+	b.value, b.set = v, true
+	return nil
 }
 
 func loadConfig(paths []string) (*config.Config, error) {

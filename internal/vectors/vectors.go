@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 )
 
 // DefaultOrganization is the caller's organization when a sign case names
@@ -95,7 +97,54 @@ func Load(path string) (*File, error) {
 	if len(f.Cases) == 0 {
 		return nil, fmt.Errorf("%s: no cases; expected {\"cases\": [...]}", path)
 	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return &f, nil
+}
+
+// inputFields are the field names of the inputs of each op, spelled
+// exactly. Go's JSON decoder matches names without case and ignores
+// unknown ones, so a misspelled field would silently become zero.
+var inputFields = map[string][]string{
+	"sign":   {"keys", "url", "validUntil", "validFrom", "ip", "organization", "exclude", "resource"},
+	"verify": {"keys", "url", "clientIp", "now", "strict"},
+}
+
+// check rejects cases without an id, ids given twice, unknown ops and
+// input fields that are not spelled exactly as the format names them.
+func (f *File) check() error {
+	seen := make(map[string]int, len(f.Cases))
+	for i, c := range f.Cases {
+		if c.ID == "" {
+			return fmt.Errorf("case %d has no id", i)
+		}
+		if j, dup := seen[c.ID]; dup {
+			return fmt.Errorf("case %d: id %q is also the id of case %d", i, c.ID, j)
+		}
+		seen[c.ID] = i
+		fields, ok := inputFields[c.Op]
+		if !ok {
+			return fmt.Errorf("case %q: unknown op %q; expected sign or verify", c.ID, c.Op)
+		}
+		if err := checkFields(c.Input, fields); err != nil {
+			return fmt.Errorf("case %q: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+func checkFields(input json.RawMessage, allowed []string) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(input, &fields); err != nil {
+		return fmt.Errorf("invalid input: %w", err)
+	}
+	for name := range fields {
+		if !slices.Contains(allowed, name) {
+			return fmt.Errorf("unknown input field %q; expected one of %s", name, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
 }
 
 // Outcome is the result of running one case.
