@@ -5,7 +5,7 @@ BIN      := bin/signet
 FUZZTIME ?= 5s
 VECTORS  := core/testdata/opencast-compat.json
 
-.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean
+.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm
 
 all: build
 
@@ -25,8 +25,34 @@ test-go:
 	$(GO) test -count=1 ./...
 	./$(BIN) vectors $(VECTORS)
 
-# test-wasm runs the vectors and tests through the WebAssembly module.
-test-wasm:
+# test-wasm runs the vectors through the WebAssembly module, the command
+# form on stdin, and the core's tests inside WebAssembly with the wazero
+# CLI (installed into GOBIN from the Go module proxy when missing).
+test-wasm: wasm build
+	./$(BIN) vectors --engine wasm --module $(WASM) $(VECTORS)
+	printf 'key\tk\tsecret\n\n/a\t10.0.0.1\t0\n' | $(WAZERO) run $(WASM_COMMAND) | grep -qx '401.unsigned'
+	PATH="$(GOBIN_DIR):$$PATH" GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm \
+		$(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_wasip1_wasm_exec" ./core/...
+
+WASM         := bin/signet.wasm
+WASM_COMMAND := bin/signet-command.wasm
+GOBIN_DIR    := $(shell $(GO) env GOPATH)/bin
+WAZERO       := $(GOBIN_DIR)/wazero
+
+# wasm builds the WebAssembly module: the reactor that signet edge and
+# other hosts load, and the command form.
+wasm: $(WAZERO)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASM) ./wasm/guest
+	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_COMMAND) ./wasm/guest/command
+	@echo "$(WASM): $$(stat -c %s $(WASM)) bytes, $$(gzip -9c $(WASM) | wc -c) gzipped"
+
+$(WAZERO):
+	$(GO) install github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
+
+# bench-wasm runs the WebAssembly benchmarks beside the native verify.
+bench-wasm:
+	$(GO) test -run '^$$' -bench 'Verify$$' -benchmem ./core/
+	$(GO) test -run '^$$' -bench . -benchmem ./wasm/
 
 # test-js runs the JavaScript client's tests and the browser tests.
 test-js:

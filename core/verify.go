@@ -3,9 +3,10 @@ package core
 import (
 	"crypto/hmac"
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"math"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -89,7 +90,7 @@ type scratch struct {
 // NewVerifier checks cfg and returns a Verifier.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Leeway < 0 {
-		return nil, fmt.Errorf("core: negative leeway %v", cfg.Leeway)
+		return nil, errors.New("core: negative leeway " + cfg.Leeway.String() + "; use 0 or more")
 	}
 	v := &Verifier{
 		keys:   make(map[string]*macKey, len(cfg.Keys)),
@@ -102,7 +103,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, err
 		}
 		if old, ok := v.keys[k.ID]; ok && string(old.secret) != k.Secret {
-			return nil, fmt.Errorf("core: key %q is configured twice with different secrets", k.ID)
+			return nil, errors.New("core: key " + strconv.Quote(k.ID) + " is configured twice with different secrets")
 		}
 		v.keys[k.ID] = newMACKey(k.ID, k.Secret)
 	}

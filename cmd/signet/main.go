@@ -6,7 +6,8 @@
 //	signet serve [--config FILE]...
 //	signet sign --config FILE [--valid-until T] [--valid-from T] [--valid-source IP] [--resource PATTERN] URL
 //	signet verify --config FILE [--client-ip IP] [--strict=false] [--now T] URL
-//	signet vectors FILE...
+//	signet vectors [--engine native|wasm] FILE...
+//	signet edge --config FILE (--origin URL | --root DIR)
 //
 // Run a subcommand with -h for its options.
 package main
@@ -39,7 +40,11 @@ Usage:
                                         print URL signed
   signet verify --config FILE [options] URL
                                         print the status and reason code
-  signet vectors FILE...                run conformance vector files
+  signet vectors [--engine wasm] FILE...
+                                        run conformance vector files
+  signet edge --config FILE (--origin URL | --root DIR)
+                                        verify with the WebAssembly module, then
+                                        proxy or serve files
 
 Run "signet COMMAND -h" for the options of a command.
 `
@@ -55,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"sign":    runSign,
 		"verify":  runVerify,
 		"vectors": runVectors,
+		"edge":    runEdge,
 	}
 	cmd, ok := commands[args[0]]
 	switch {

@@ -2,26 +2,31 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/signet-media/signet/internal/vectors"
+	"github.com/signet-media/signet/wasm"
 )
 
 func runVectors(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("vectors", "[--engine native] FILE...", stderr)
-	engineName := fs.String("engine", "native", "the `engine` to run the cases on: native")
+	fs := newFlagSet("vectors", "[--engine native|wasm] [--module FILE] FILE...", stderr)
+	engineName := fs.String("engine", "native", "the `engine` to run the cases on: native, or wasm for the WebAssembly module (sign cases then run natively)")
+	var wf wasmFlags
+	wf.add(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: expected at least one vector FILE", errUsage)
 	}
-	engine, err := newEngine(*engineName)
+	engine, err := newEngine(*engineName, &wf)
 	if err != nil {
 		return err
 	}
+	defer engine.close()
 	passed, failed := 0, 0
 	for _, path := range fs.Args() {
 		file, err := vectors.Load(path)
@@ -29,7 +34,7 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for i := range file.Cases {
-			out := vectors.Run(engine, &file.Cases[i])
+			out := vectors.Run(engine.Engine, &file.Cases[i])
 			if out.Passed {
 				passed++
 				continue
@@ -38,6 +43,9 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 			printFailure(stdout, path, out)
 		}
 	}
+	if summary := engine.summary(); summary != "" {
+		fmt.Fprintln(stdout, summary)
+	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return exitError(1)
@@ -45,12 +53,32 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func newEngine(name string) (vectors.Engine, error) {
+// engine is a vectors.Engine with a way to release it and a line that
+// says where the cases ran.
+type engine struct {
+	vectors.Engine
+	close   func()
+	summary func() string
+}
+
+func newEngine(name string, wf *wasmFlags) (engine, error) {
 	switch name {
 	case "native":
-		return vectors.Native{}, nil
+		return engine{vectors.Native{}, func() {}, func() string { return "" }}, nil
+	case "wasm":
+		ctx := context.Background()
+		rt, err := wf.compile(ctx, wasm.Options{})
+		if err != nil {
+			return engine{}, err
+		}
+		e := wasm.NewVectorEngine(rt)
+		release := func() {
+			e.Close()
+			rt.Close(ctx)
+		}
+		return engine{e, release, e.Summary}, nil
 	}
-	return nil, fmt.Errorf("%w: unknown engine %q; expected native", errUsage, name)
+	return engine{}, fmt.Errorf("%w: unknown engine %q; expected native or wasm", errUsage, name)
 }
 
 func printFailure(w io.Writer, path string, out vectors.Outcome) {

@@ -1,0 +1,157 @@
+package edge
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/core"
+	"github.com/signet-media/signet/wasm"
+)
+
+var testKeys = []core.Key{{ID: "edge", Secret: "edge-secret-0123456789", URLs: []string{"http://127.0.0.1/"}}}
+
+// newTestPool builds the module and returns a pool with the test key.
+func newTestPool(t *testing.T) *wasm.Pool {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "signet.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "../wasm/guest")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	module, err := wasm.ReadModule(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt, err := wasm.Compile(ctx, module, wasm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close(ctx) })
+	pool, err := rt.NewPool(ctx, core.VerifierConfig{Keys: testKeys, NonStrict: true}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+// sign signs a path on base for the test key, valid until validUntil.
+func sign(t *testing.T, base, path string, validUntil time.Time) string {
+	t.Helper()
+	signer, err := core.NewSigner(core.SignerConfig{Keys: testKeys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.Sign(core.SignRequest{URL: "http://127.0.0.1" + path, ValidUntil: validUntil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base + strings.TrimPrefix(signed.URL, "http://127.0.0.1")
+}
+
+func get(t *testing.T, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func TestGatewayFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	clock := func() time.Time { return now }
+	gw, err := New(Config{Pool: newTestPool(t), Files: root.FS(), Now: clock, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	signed := sign(t, srv.URL, "/a.mp4", now.Add(time.Hour))
+
+	tests := []struct {
+		name, url, reason string
+		status            int
+	}{
+		{"signed", signed, "", 200},
+		{"unsigned", srv.URL + "/a.mp4", "unsigned", 401},
+		{"tampered", strings.Replace(signed, "signature=", "signature=0", 1), "invalid-signature", 403},
+		{"other file", strings.Replace(signed, "/a.mp4", "/b.mp4", 1), "resource-mismatch", 403},
+		{"traversal", strings.Replace(signed, "/a.mp4", "/x/%2e%2e/a.mp4", 1), "", 200},
+		{"encoded slash", sign(t, srv.URL, "/x%2Fa.mp4", now.Add(time.Hour)), "", 404},
+		{"outside root", sign(t, srv.URL, "/../etc/passwd", now.Add(time.Hour)), "", 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := get(t, tc.url)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, expected %d; body %s", resp.StatusCode, tc.status, body)
+			}
+			if got := resp.Header.Get("X-Signet-Reason"); got != tc.reason {
+				t.Errorf("X-Signet-Reason %q, expected %q", got, tc.reason)
+			}
+			cc := resp.Header.Get("Cache-Control")
+			if tc.status != 200 && cc != "no-store" {
+				t.Errorf("Cache-Control %q on an error, expected no-store", cc)
+			}
+			if tc.status == 200 && (cc != "private, max-age=3600" || body != "movie") {
+				t.Errorf("Cache-Control %q, body %q; expected private, max-age=3600 and movie", cc, body)
+			}
+		})
+	}
+
+	now = now.Add(2 * time.Hour)
+	resp, _ := get(t, signed)
+	if resp.StatusCode != 410 || resp.Header.Get("X-Signet-Reason") != "expired" {
+		t.Errorf("after expiry: %d %s, expected 410 expired", resp.StatusCode, resp.Header.Get("X-Signet-Reason"))
+	}
+}
+
+func TestGatewayProxy(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=31536000")
+		fmt.Fprintf(w, "origin %s %s", r.URL.Path, r.Header.Get("X-Forwarded-For"))
+	}))
+	defer origin.Close()
+	u, _ := url.Parse(origin.URL)
+	gw, err := New(Config{Pool: newTestPool(t), Origin: u, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	resp, body := get(t, sign(t, srv.URL, "/v/a.mp4", time.Now().Add(10*time.Minute)))
+	if resp.StatusCode != 200 || body != "origin /v/a.mp4 127.0.0.1" {
+		t.Fatalf("proxied: %d %q; expected 200 \"origin /v/a.mp4 127.0.0.1\"", resp.StatusCode, body)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.HasPrefix(cc, "private, max-age=") || cc > "private, max-age=600" {
+		t.Errorf("Cache-Control %q; expected private with max-age at most 600", cc)
+	}
+	resp, _ = get(t, srv.URL+"/v/a.mp4")
+	if resp.StatusCode != 401 {
+		t.Errorf("unsigned: %d, expected 401", resp.StatusCode)
+	}
+}

@@ -1,0 +1,208 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/signet-media/signet/core"
+	"github.com/signet-media/signet/wasm/internal/abi"
+)
+
+// ErrPoolClosed is returned by Pool.Verify after Close.
+var ErrPoolClosed = errors.New("wasm: pool closed")
+
+// Pool verifies requests on at most size instances of the module, all
+// configured alike. Instances are made when needed and reused; one that
+// traps or times out is closed, and a new one takes its place on a later
+// call. It is safe for concurrent use.
+type Pool struct {
+	rt     *Runtime
+	config []byte   // the configuration record
+	keyIDs []string // by key index
+	idle   chan *instance
+	slots  chan struct{} // one token per live instance
+
+	mu     sync.Mutex
+	closed bool
+
+	created, discarded atomic.Int64
+}
+
+// PoolStats counts the instances of a Pool.
+type PoolStats struct {
+	Created   int64 // instances made, replacements included
+	Discarded int64 // instances closed after a trap or timeout
+	Live      int   // instances that exist now
+}
+
+// NewPool returns a pool of at most size instances configured with cfg.
+// It makes one instance at once, so that an invalid configuration is an
+// error here and not on the first request.
+func (r *Runtime) NewPool(ctx context.Context, cfg core.VerifierConfig, size int) (*Pool, error) {
+	if size < 1 {
+		return nil, fmt.Errorf("wasm: pool size %d; use 1 or more", size)
+	}
+	p := &Pool{
+		rt:     r,
+		config: abi.AppendConfig(nil, cfg),
+		idle:   make(chan *instance, size),
+		slots:  make(chan struct{}, size),
+	}
+	for _, k := range cfg.Keys {
+		p.keyIDs = append(p.keyIDs, k.ID)
+	}
+	in, err := p.create(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.put(ctx, in)
+	return p, nil
+}
+
+// Verify verifies a request URL, exactly as the client sent it, for a
+// client address at the time now, as core.Verifier.Verify does. It waits
+// for a free instance while all are busy. An error means the module did not
+// answer: the caller should answer 500 and not grant the request.
+func (p *Pool) Verify(ctx context.Context, rawURL string, client netip.Addr, now time.Time) (core.Result, error) {
+	var ip string
+	if client.IsValid() {
+		ip = client.String()
+	}
+	return p.verifyText(ctx, rawURL, ip, now.UnixMilli())
+}
+
+// verifyText verifies with the client IP as text, which the module
+// parses; text that is no address matches no IP condition.
+func (p *Pool) verifyText(ctx context.Context, rawURL, clientIP string, nowMillis int64) (core.Result, error) {
+	var res core.Result
+	err := p.call(ctx, func(ctx context.Context, in *instance) error {
+		record, err := in.run(ctx, rawURL, clientIP, nowMillis)
+		if err != nil {
+			return err
+		}
+		r, index, err := abi.ParseResult(record)
+		if err != nil {
+			return err
+		}
+		if index >= 0 && int(index) < len(p.keyIDs) {
+			r.KeyID = p.keyIDs[index]
+		}
+		res = r
+		return nil
+	})
+	return res, err
+}
+
+// call runs f on an instance under the call deadline. An instance whose
+// call fails with a TrapError is discarded.
+func (p *Pool) call(ctx context.Context, f func(context.Context, *instance) error) error {
+	in, err := p.get(ctx)
+	if err != nil {
+		return err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, p.rt.opts.CallTimeout)
+	err = f(callCtx, in)
+	cancel()
+	var trap *TrapError
+	if errors.As(err, &trap) {
+		p.discard(ctx, in)
+		return err
+	}
+	p.put(ctx, in)
+	return err
+}
+
+// get returns an idle instance, or makes one while fewer than size exist,
+// or waits.
+func (p *Pool) get(ctx context.Context) (*instance, error) {
+	select {
+	case in := <-p.idle:
+		return in, nil
+	default:
+	}
+	select {
+	case in := <-p.idle:
+		return in, nil
+	case p.slots <- struct{}{}:
+		in, err := p.newInstance(ctx)
+		if err != nil {
+			<-p.slots
+			return nil, err
+		}
+		return in, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// create makes an instance and takes a slot for it.
+func (p *Pool) create(ctx context.Context) (*instance, error) {
+	p.slots <- struct{}{}
+	in, err := p.newInstance(ctx)
+	if err != nil {
+		<-p.slots
+	}
+	return in, err
+}
+
+func (p *Pool) newInstance(ctx context.Context) (*instance, error) {
+	if p.isClosed() {
+		return nil, ErrPoolClosed
+	}
+	in, err := p.rt.newInstance(ctx, p.config)
+	if err != nil {
+		return nil, err
+	}
+	p.created.Add(1)
+	return in, nil
+}
+
+func (p *Pool) put(ctx context.Context, in *instance) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		in.close(ctx)
+		<-p.slots
+		return
+	}
+	p.idle <- in // never blocks: there are at most size instances
+}
+
+func (p *Pool) discard(ctx context.Context, in *instance) {
+	in.close(ctx)
+	p.discarded.Add(1)
+	<-p.slots
+}
+
+func (p *Pool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// Stats returns the instance counts.
+func (p *Pool) Stats() PoolStats {
+	return PoolStats{Created: p.created.Load(), Discarded: p.discarded.Load(), Live: len(p.slots)}
+}
+
+// Close closes the idle instances now and the busy ones when their calls
+// return. Later calls of Verify return ErrPoolClosed.
+func (p *Pool) Close(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for {
+		select {
+		case in := <-p.idle:
+			in.close(ctx)
+			<-p.slots
+		default:
+			return
+		}
+	}
+}
