@@ -2,6 +2,8 @@ package config
 
 import (
 	"io/fs"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/signet-media/signet/core"
@@ -17,6 +19,8 @@ const (
 	DefaultMaxURLBytes     = 8 << 10
 	DefaultMaxBodyBytes    = 64 << 10
 	DefaultOrganization    = "mh_default_org"
+	DefaultForwardAuthPath = "/auth"
+	DefaultReloadInterval  = 5 * time.Second
 )
 
 // The roles that may sign URLs, as in Opencast's External API.
@@ -33,9 +37,15 @@ type Config struct {
 	// Listen is the TCP address to listen on. Default DefaultListen.
 	Listen string
 
-	// Keys sign and verify URLs. A key with URL prefixes signs; every key
-	// verifies.
+	// Keys sign and verify URLs. Every key verifies. A key with URL
+	// prefixes signs, unless SignKeys is set and does not list it.
 	Keys []core.Key
+
+	// SignKeys, when not nil, lists the ids of the keys that sign. The
+	// other keys only verify, which is how a key is rotated: the new key
+	// is added to every verifier before it signs, and the old one keeps
+	// verifying until the URLs it signed have expired.
+	SignKeys []string
 
 	// Exclude is a regular expression matching whole URLs never to sign.
 	Exclude string
@@ -91,6 +101,33 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	// Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// TrustedProxies are the networks of the reverse proxies whose
+	// forwarding headers the server believes: ClientHeader for the
+	// client address, X-Forwarded-Proto and X-Forwarded-Host for the
+	// URL, and the original URL of forward authentication requests.
+	// Requests from other peers are taken as they come. Default: none.
+	TrustedProxies []netip.Prefix
+
+	// ClientHeader is the header that names the client address behind a
+	// trusted proxy: HeaderXForwardedFor or HeaderForwarded. Only this
+	// one is read, so that a client cannot add the other to claim an
+	// address. Default HeaderXForwardedFor.
+	ClientHeader string
+
+	// ForwardAuthPath is the path of the forward authentication route,
+	// which web servers ask whether a request may pass. Default
+	// DefaultForwardAuthPath.
+	ForwardAuthPath string
+
+	// DisableMetrics removes the Prometheus route /metrics.
+	DisableMetrics bool
+
+	// ReloadInterval is how often signet serve checks whether a
+	// configuration file has changed, and reloads it when one has. Zero
+	// disables the check; Load sets DefaultReloadInterval unless the
+	// file sets it. SIGHUP always reloads.
+	ReloadInterval time.Duration
 }
 
 // User is an account for HTTP Basic authentication.
@@ -132,15 +169,26 @@ func CanSign(roles []string) bool {
 }
 
 // SignerConfig returns the configuration of a core.Signer: the keys that
-// have URL prefixes, and the exclude pattern.
+// sign, and the exclude pattern.
 func (c *Config) SignerConfig() core.SignerConfig {
 	sc := core.SignerConfig{Exclude: c.Exclude}
 	for _, k := range c.Keys {
-		if len(k.URLs) > 0 {
+		if c.Signs(k) {
 			sc.Keys = append(sc.Keys, k)
 		}
 	}
 	return sc
+}
+
+// Signs reports whether the key signs: it has URL prefixes, and SignKeys
+// is nil or lists it.
+func (c *Config) Signs(k core.Key) bool {
+	return len(k.URLs) > 0 && c.signs(k.ID)
+}
+
+// signs reports whether SignKeys is nil or lists the key id.
+func (c *Config) signs(id string) bool {
+	return c.SignKeys == nil || slices.Contains(c.SignKeys, id)
 }
 
 // VerifierConfig returns the configuration of a core.Verifier: every key,

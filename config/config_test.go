@@ -320,11 +320,14 @@ func TestLoadSignetFile(t *testing.T) {
 			AllowedOrigins:   []string{"https://player.example.org", "http://localhost:3000"},
 			AllowCredentials: true,
 		},
-		MediaPath:    "/protected/",
-		MediaDir:     filepath.Join(dir, "media"),
-		PlayerDir:    filepath.Join(dir, "www", "player"),
-		MaxURLBytes:  4096,
-		MaxBodyBytes: 1 << 20,
+		MediaPath:       "/protected/",
+		MediaDir:        filepath.Join(dir, "media"),
+		PlayerDir:       filepath.Join(dir, "www", "player"),
+		MaxURLBytes:     4096,
+		MaxBodyBytes:    1 << 20,
+		ClientHeader:    HeaderXForwardedFor,
+		ForwardAuthPath: DefaultForwardAuthPath,
+		ReloadInterval:  DefaultReloadInterval,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", cfg, want)

@@ -47,6 +47,7 @@
 //	verify.leeway = 0s                 # widens policy times for clock skew
 //	sign.default-lifetime = 2h         # validity when a request gives none
 //	sign.max-lifetime = 168h           # at least the default lifetime
+//	sign.keys = <id>, <id>             # the keys that sign; default: all with a URL
 //	auth.credential-cache = 60s        # negative disables
 //	user.<name>.password-hash = <bcrypt hash>
 //	user.<name>.roles = ROLE_ADMIN, ROLE_X
@@ -61,6 +62,11 @@
 //	player.dir = ./player              # static files at /player/
 //	limits.max-url-bytes = 8192        # 1024 to 1048576
 //	limits.max-body-bytes = 65536      # 1024 or more
+//	proxy.trusted = <127.0.0.1/32, ::1/128>   # networks of reverse proxies; default none
+//	proxy.client-header = X-Forwarded-For     # or Forwarded
+//	forward-auth.path = /auth          # route for nginx auth_request and others
+//	metrics.enabled = true             # Prometheus metrics at /metrics
+//	reload.interval = 5s               # check files for changes; 0s: only SIGHUP
 //	opencast.signing-config = <path of a GenericUrlSigningProvider file>
 //	opencast.verifier-config = <path of a UrlSigningVerifierImpl file>
 //
@@ -70,6 +76,26 @@
 // of the file. Users and tokens need a credential and roles, and their
 // organization defaults to DefaultOrganization. Only roles RoleAdmin and
 // RoleAPISecurityEdit may sign; see CanSign.
+//
+// # Keys that verify only
+//
+// Every key verifies. Without sign.keys, every key with a URL prefix signs,
+// and no two of them may share a prefix for the same organization. With
+// sign.keys, only the listed keys sign; the others verify, even with URL
+// prefixes, and may share their prefixes with the listed keys. To rotate a
+// key, add the new key with the old key's prefixes while sign.keys names
+// the old one, then name the new one, and remove the old key once the
+// longest-lived URL it signed (sign.max-lifetime plus verify.leeway) has
+// expired.
+//
+// # Proxies
+//
+// proxy.trusted lists the networks, in CIDR notation or as single
+// addresses, of the reverse proxies in front of signet. From a peer in
+// these networks, the client is the rightmost address in
+// proxy.client-header that is not itself in them, and X-Forwarded-Proto and
+// X-Forwarded-Host give the scheme and host of the URL. From any other
+// peer, these headers are ignored.
 //
 // # Errors
 //

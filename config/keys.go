@@ -125,6 +125,7 @@ func (l *loader) finishKeys() {
 		l.cfg.Keys = append(l.cfg.Keys, k.build())
 	}
 	l.checkExclude()
+	l.checkSignKeys()
 	l.checkSharedPrefixes()
 	if len(l.keys) == 0 {
 		l.fail(fmt.Errorf("config: no key configured in %s; add key.<id>.secret and key.<id>.url, "+
@@ -194,12 +195,16 @@ func (l *loader) checkExclude() {
 	l.fail(e.errorf("invalid regular expression (RE2 syntax): %w", err))
 }
 
-// checkSharedPrefixes reports a URL prefix that two keys share when both
-// may sign for the same organization, because then only the first key
-// would ever sign those URLs.
+// checkSharedPrefixes reports a URL prefix that two signing keys share
+// when both may sign for the same organization, because then only the
+// first key would ever sign those URLs. Keys left out of sign.keys only
+// verify, so they may share prefixes with the keys that replace them.
 func (l *loader) checkSharedPrefixes() {
 	first := make(map[string]*keyEntry)
 	for _, k := range l.keys {
+		if !l.cfg.signs(k.id) {
+			continue
+		}
 		for _, u := range k.urls {
 			other := first[u.value]
 			if other == nil {
@@ -219,4 +224,41 @@ func organizationsOverlap(a, b *entry) bool {
 		return true
 	}
 	return a.value == b.value
+}
+
+// setSignKeys reads sign.keys, the ids of the keys that sign. Whether
+// they exist is checked by checkSignKeys, after every file is read.
+func setSignKeys(l *loader, e entry) error {
+	ids := splitList(e.value)
+	if len(ids) == 0 {
+		return e.errorf("empty list; write the ids of the keys that sign, separated by commas")
+	}
+	seen := make(map[string]bool)
+	for _, id := range ids {
+		if seen[id] {
+			return e.errorf("key %q is listed twice; list each key once", id)
+		}
+		seen[id] = true
+	}
+	l.cfg.SignKeys = ids
+	return nil
+}
+
+// checkSignKeys checks that every key in sign.keys is configured and has
+// a URL prefix to sign.
+func (l *loader) checkSignKeys() {
+	e, ok := l.settings["sign.keys"]
+	if !ok {
+		return
+	}
+	for _, id := range l.cfg.SignKeys {
+		k := l.keyByID[id]
+		switch {
+		case k == nil:
+			l.fail(e.errorf("key %q is not configured; add key.%s.secret and key.%s.url, or remove it from the list",
+				id, id, id))
+		case len(k.urls) == 0:
+			l.fail(e.errorf("key %q has no URL prefix, so it cannot sign; add key.%s.url = <prefix>", id, id))
+		}
+	}
 }

@@ -161,6 +161,9 @@ func defaultConfig() Config {
 		MediaPath:       DefaultMediaPath,
 		MaxURLBytes:     DefaultMaxURLBytes,
 		MaxBodyBytes:    DefaultMaxBodyBytes,
+		ClientHeader:    HeaderXForwardedFor,
+		ForwardAuthPath: DefaultForwardAuthPath,
+		ReloadInterval:  DefaultReloadInterval,
 	}
 }
 

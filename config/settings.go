@@ -23,6 +23,12 @@ var settings = map[string]settingFunc{
 	"verify.leeway":            setLeeway,
 	"sign.default-lifetime":    setDefaultLifetime,
 	"sign.max-lifetime":        setMaxLifetime,
+	"sign.keys":                setSignKeys,
+	"proxy.trusted":            setTrustedProxies,
+	"proxy.client-header":      setClientHeader,
+	"forward-auth.path":        setForwardAuthPath,
+	"metrics.enabled":          setMetricsEnabled,
+	"reload.interval":          setReloadInterval,
 	"auth.credential-cache":    setCredentialCache,
 	"cors.allowed-origins":     setAllowedOrigins,
 	"cors.allow-credentials":   setAllowCredentials,
@@ -106,6 +112,23 @@ func setStrict(l *loader, e entry) error {
 func setAllowCredentials(l *loader, e entry) error {
 	var err error
 	l.cfg.CORS.AllowCredentials, err = parseBool(e)
+	return err
+}
+
+func setMetricsEnabled(l *loader, e entry) error {
+	enabled, err := parseBool(e)
+	l.cfg.DisableMetrics = !enabled
+	return err
+}
+
+// setReloadInterval accepts 0s, which disables the check for changed
+// files, or a duration of at least a second.
+func setReloadInterval(l *loader, e entry) error {
+	d, err := parseDuration(e)
+	if err == nil && d != 0 && d < time.Second {
+		err = e.errorf("interval %v is shorter than 1s; write 1s or more, or 0s to reload only on SIGHUP", d)
+	}
+	l.cfg.ReloadInterval = d
 	return err
 }
 

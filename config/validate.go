@@ -14,6 +14,7 @@ func (l *loader) finish() {
 	l.finishAccounts()
 	l.checkCORS()
 	l.checkLifetimes()
+	l.checkForwardAuthPath()
 	if len(l.errs) == 0 {
 		if err := checkCore(&l.cfg); err != nil {
 			l.fail(err)

@@ -11,6 +11,12 @@
 //     request gets the verifier's status, its reason code in the
 //     X-Signet-Reason header and a JSON body.
 //   - GET /healthz returns {"status":"ok"}.
+//   - Any method on config.Config.ForwardAuthPath (default /auth) verifies
+//     the original URL that a trusted proxy names in X-Original-URI or
+//     X-Forwarded-Uri, for nginx auth_request, Caddy forward_auth and
+//     Traefik ForwardAuth; with ?nginx=1, 400 and 410 become 403. The real
+//     status and reason are in X-Signet-Status and X-Signet-Reason.
+//   - GET /metrics returns Prometheus metrics, unless DisableMetrics is set.
 //   - GET and HEAD under /player/ serve PlayerDir without verification,
 //     when it is set; / then redirects there.
 //

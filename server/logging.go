@@ -18,11 +18,15 @@ const maxLoggedTarget = 1024
 // record collects what the handlers learn about a request for its log
 // line. One goroutine serves a request, so it needs no lock.
 type record struct {
+	route      string // the route name for metrics; empty: "other"
 	reason     string // the verifier's reason code
 	keyID      string
 	user       string // the user or token name that authenticated
 	auth       string // "basic" or "bearer"
 	err        string // the error sent to the client
+	outcome    string // the outcome of a sign request, when its status is not enough
+	forwarded  string // the client address named by a trusted proxy
+	original   string // the original target of a forward authentication request, redacted
 	uriTooLong bool
 }
 
@@ -54,7 +58,21 @@ func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.R
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	engine.ServeHTTP(sw, routed)
-	s.logRequest(r, sw, rec, time.Since(start))
+	elapsed := time.Since(start)
+	s.observe(rec, sw.Status(), elapsed)
+	s.logRequest(r, sw, rec, elapsed)
+}
+
+// observe counts the request in the metrics.
+func (s *Server) observe(rec *record, status int, elapsed time.Duration) {
+	route := rec.route
+	if route == "" {
+		route = "other"
+	}
+	s.metrics.observeRequest(route, status, elapsed)
+	if route == "sign" {
+		s.metrics.observeSign(signOutcome(rec.outcome, status), rec.keyID)
+	}
 }
 
 // logRequest logs the request line with the signing parameters redacted.
@@ -69,6 +87,8 @@ func (s *Server) logRequest(r *http.Request, sw *statusWriter, rec *record, elap
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
 	}
+	attrs = appendNonEmpty(attrs, "forwarded_client", rec.forwarded)
+	attrs = appendNonEmpty(attrs, "original_target", rec.original)
 	attrs = appendNonEmpty(attrs, "reason", rec.reason)
 	attrs = appendNonEmpty(attrs, "key_id", rec.keyID)
 	attrs = appendNonEmpty(attrs, "signature_sha256", sigHash)

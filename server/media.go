@@ -33,30 +33,57 @@ var reasonMessages = map[core.Reason]string{
 	core.ReasonResourceMismatch:   "the URL is signed for another resource",
 	core.ReasonExpired:            "the signed URL has expired",
 	core.ReasonNotYetValid:        "the signed URL is not valid yet",
+	ReasonUntrustedProxy:          "forward authentication is answered only for the trusted proxies of proxy.trusted",
+	ReasonMissingOriginalURI:      "the request names no original URL: send X-Original-URI or X-Forwarded-Uri",
+	ReasonInvalidForwarded:        "the forwarding headers are invalid",
 }
 
 // handleMedia verifies the request URL and only then serves the file it
 // names. Rejected requests get the verifier's status and reason code.
+// Behind trusted proxies, the URL and the client address are those that
+// the proxy names in its forwarding headers.
 func (s *Server) handleMedia(c *gin.Context) {
 	r := c.Request
 	now := s.now()
-	// TODO: take the scheme, host and client address from the
-	// X-Forwarded-* headers of trusted proxies, which the configuration
-	// cannot name yet. Behind a proxy, signed URLs verify only in
-	// non-strict mode and without an IP condition.
-	res := s.verifier.Verify(requestURL(r), clientAddr(r), now)
+	if s.skipVerify {
+		s.serveMedia(c, core.Result{ValidUntil: now.Add(time.Hour)}, now)
+		return
+	}
+	o, err := s.proxies.resolve(r)
+	if err != nil {
+		s.failForwarded(c, err)
+		return
+	}
+	if o.trusted {
+		recordOf(r).forwarded = o.client.String()
+	}
+	res := s.verifier.Verify(o.url(originForm(r.RequestURI)), o.client, now)
+	s.metrics.observeVerification(res, now)
 	rec := recordOf(r)
 	rec.keyID, rec.reason = res.KeyID, string(res.Reason)
 	if !res.OK() {
 		s.failVerify(c, res)
 		return
 	}
-	name, ok := fileName(rawPath(r), s.cfg.MediaPath)
+	s.serveMedia(c, res, now)
+}
+
+// serveMedia serves the file that a verified request names.
+func (s *Server) serveMedia(c *gin.Context, res core.Result, now time.Time) {
+	name, ok := fileName(rawPath(c.Request), s.cfg.MediaPath)
 	if !ok {
 		s.notFound(c)
 		return
 	}
 	s.serveFile(c, s.media, name, mediaCacheControl(res.ValidUntil, now))
+}
+
+// failForwarded rejects a request from a trusted proxy whose forwarding
+// headers cannot be read.
+func (s *Server) failForwarded(c *gin.Context, err error) {
+	s.metrics.observeRejection(ReasonInvalidForwarded)
+	c.Header(reasonHeader, string(ReasonInvalidForwarded))
+	s.fail(c, http.StatusBadRequest, problem{Error: err.Error(), Reason: string(ReasonInvalidForwarded)})
 }
 
 func (s *Server) failVerify(c *gin.Context, res core.Result) {

@@ -27,9 +27,12 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
-// fixedRoutes are the path prefixes of the routes other than media, each
-// with a trailing slash.
-var fixedRoutes = []string{"/api/security/sign/", "/healthz/", playerPath}
+// fixedRoutes are the path prefixes of the routes other than media and
+// forward authentication, each with a trailing slash.
+var fixedRoutes = []string{"/api/security/sign/", "/healthz/", playerPath, metricsPath + "/"}
+
+// metricsPath is the path of the Prometheus metrics.
+const metricsPath = "/metrics"
 
 // headerBytesBeyondURL is the room for request headers that the
 // http.Server grants on top of config.Config.MaxURLBytes.
@@ -47,9 +50,15 @@ type Server struct {
 	signer   *core.Signer
 	verifier *core.Verifier
 	auth     *authenticator
+	proxies  *proxyPolicy
+	metrics  *Metrics
 	media    fs.FS // nil: no media route
 	player   fs.FS // nil: no player route
 	handler  http.Handler
+
+	// skipVerify serves media without verification. Only the option of
+	// benchmark builds (build tag signet_benchmark) sets it.
+	skipVerify bool
 }
 
 // Option configures a Server in New.
@@ -59,6 +68,12 @@ type Option func(*Server)
 // set to a fixed clock. The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
+}
+
+// WithMetrics makes the Server count into m, which a Reloader shares
+// between the Servers it swaps. The default is a new Metrics per Server.
+func WithMetrics(m *Metrics) Option {
+	return func(s *Server) { s.metrics = m }
 }
 
 // New checks cfg and builds the signer, the verifier and the routes. It
@@ -107,6 +122,12 @@ func withDefaults(cfg config.Config) config.Config {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = config.DefaultMaxBodyBytes
 	}
+	if cfg.ClientHeader == "" {
+		cfg.ClientHeader = config.HeaderXForwardedFor
+	}
+	if cfg.ForwardAuthPath == "" {
+		cfg.ForwardAuthPath = config.DefaultForwardAuthPath
+	}
 	return cfg
 }
 
@@ -122,6 +143,10 @@ func (s *Server) setup() error {
 		return err
 	}
 	s.auth = auth
+	s.proxies = newProxyPolicy(&s.cfg)
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
 	if err := s.openDirs(); err != nil {
 		return err
 	}
@@ -132,6 +157,7 @@ func (s *Server) setup() error {
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serveHTTP(engine, w, r)
 	})
+	s.metrics.setKeys(&s.cfg)
 	return nil
 }
 
@@ -145,8 +171,24 @@ func checkLimits(cfg *config.Config) error {
 		return fmt.Errorf("negative MaxURLBytes %d", cfg.MaxURLBytes)
 	case cfg.MaxBodyBytes < 0:
 		return fmt.Errorf("negative MaxBodyBytes %d", cfg.MaxBodyBytes)
+	case cfg.ClientHeader != config.HeaderXForwardedFor && cfg.ClientHeader != config.HeaderForwarded:
+		return fmt.Errorf("invalid ClientHeader %q: use %s or %s", cfg.ClientHeader,
+			config.HeaderXForwardedFor, config.HeaderForwarded)
 	}
-	return checkMediaPath(cfg.MediaPath)
+	if err := checkMediaPath(cfg.MediaPath); err != nil {
+		return err
+	}
+	return checkForwardAuthPath(cfg.ForwardAuthPath, cfg.MediaPath)
+}
+
+func checkForwardAuthPath(p, mediaPath string) error {
+	if err := config.CheckRoutePath(p); err != nil {
+		return fmt.Errorf("ForwardAuthPath: %w", err)
+	}
+	if strings.HasPrefix(p+"/", mediaPath) || strings.HasPrefix(mediaPath, p+"/") {
+		return fmt.Errorf("ForwardAuthPath %q overlaps MediaPath %q", p, mediaPath)
+	}
+	return nil
 }
 
 func checkMediaPath(p string) error {
@@ -202,8 +244,11 @@ func (s *Server) openDirs() error {
 
 // logStartup logs the key ids with their prefixes, never a secret.
 func (s *Server) logStartup() {
+	if s.skipVerify {
+		s.logger.Warn("benchmark build: the media route serves files without verification")
+	}
 	for _, k := range s.cfg.Keys {
-		if len(k.URLs) == 0 {
+		if !s.cfg.Signs(k) {
 			s.logger.Info("key verifies only", "key_id", k.ID)
 			continue
 		}
@@ -218,7 +263,10 @@ func (s *Server) logStartup() {
 		"media", s.mediaSource(),
 		"player_dir", s.cfg.PlayerDir,
 		"cors_origins", s.cfg.CORS.AllowedOrigins,
-		"strict", !s.cfg.NonStrict)
+		"strict", !s.cfg.NonStrict,
+		"trusted_proxies", s.cfg.TrustedProxies,
+		"forward_auth_path", s.cfg.ForwardAuthPath,
+		"metrics", !s.cfg.DisableMetrics)
 }
 
 func (s *Server) mediaSource() string {
@@ -229,6 +277,11 @@ func (s *Server) mediaSource() string {
 		return s.cfg.MediaDir
 	}
 	return "none"
+}
+
+// Config returns the configuration of the Server, with defaults applied.
+func (s *Server) Config() config.Config {
+	return s.cfg
 }
 
 // Handler returns the handler of every route, for use with an http.Server
@@ -242,41 +295,47 @@ func (s *Server) Handler() http.Handler {
 // requests before it closes the rest. Serve closes ln. It returns nil
 // after a shutdown that ctx started, and the error otherwise.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return serve(ctx, ln, s.handler, s.logger, s.cfg.MaxURLBytes)
+}
+
+// serve runs an http.Server with handler on ln until ctx is done, as
+// Server.Serve describes.
+func serve(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger, maxURLBytes int) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    max(http.DefaultMaxHeaderBytes, s.cfg.MaxURLBytes+headerBytesBeyondURL),
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		MaxHeaderBytes:    max(http.DefaultMaxHeaderBytes, maxURLBytes+headerBytesBeyondURL),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.logger.Info("listening", "address", ln.Addr().String())
+	logger.Info("listening", "address", ln.Addr().String())
 
 	select {
 	case err := <-errc:
-		s.logger.Error("server failed", "error", err)
+		logger.Error("server failed", "error", err)
 		return err
 	case <-ctx.Done():
 	}
-	return s.shutdown(srv, errc)
+	return shutdown(srv, errc, logger)
 }
 
-func (s *Server) shutdown(srv *http.Server, errc <-chan error) error {
-	s.logger.Info("shutting down", "timeout", shutdownTimeout)
+func shutdown(srv *http.Server, errc <-chan error, logger *slog.Logger) error {
+	logger.Info("shutting down", "timeout", shutdownTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		s.logger.Error("graceful shutdown failed, closing connections", "error", err)
+		logger.Error("graceful shutdown failed, closing connections", "error", err)
 		srv.Close()
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	s.logger.Info("stopped")
+	logger.Info("stopped")
 	return nil
 }
 
@@ -317,21 +376,34 @@ func (s *Server) addRoutes(engine *gin.Engine) (err error) {
 			err = fmt.Errorf("MediaPath %q conflicts with another route: %v", s.cfg.MediaPath, v)
 		}
 	}()
-	engine.GET("/healthz", s.health)
-	engine.HEAD("/healthz", s.health)
-	api := engine.Group("/api/security", s.negotiate, s.authorize)
+	engine.GET("/healthz", routeName("healthz"), s.health)
+	engine.HEAD("/healthz", routeName("healthz"), s.health)
+	api := engine.Group("/api/security", routeName("sign"), s.negotiate, s.authorize)
 	api.POST("/sign", s.handleSign)
 	if s.media != nil {
-		engine.GET(s.cfg.MediaPath+"*file", s.handleMedia)
-		engine.HEAD(s.cfg.MediaPath+"*file", s.handleMedia)
+		engine.GET(s.cfg.MediaPath+"*file", routeName("media"), s.handleMedia)
+		engine.HEAD(s.cfg.MediaPath+"*file", routeName("media"), s.handleMedia)
+	}
+	// Web servers send the method of the original request, so the route
+	// accepts every method; the verification does not depend on it.
+	engine.Any(s.cfg.ForwardAuthPath, routeName("auth"), s.handleForwardAuth)
+	if !s.cfg.DisableMetrics {
+		metrics := gin.WrapH(s.metrics.Handler())
+		engine.GET(metricsPath, routeName("metrics"), metrics)
 	}
 	if s.player != nil {
-		engine.GET("/player/*file", s.handlePlayer)
-		engine.HEAD("/player/*file", s.handlePlayer)
-		engine.GET("/", redirectToPlayer)
-		engine.GET("/player", redirectToPlayer)
+		engine.GET("/player/*file", routeName("player"), s.handlePlayer)
+		engine.HEAD("/player/*file", routeName("player"), s.handlePlayer)
+		engine.GET("/", routeName("player"), redirectToPlayer)
+		engine.GET("/player", routeName("player"), redirectToPlayer)
 	}
 	return nil
+}
+
+// routeName returns a handler that names the route in the request's
+// record, for the metrics. Requests that match no route are "other".
+func routeName(name string) gin.HandlerFunc {
+	return func(c *gin.Context) { recordOf(c.Request).route = name }
 }
 
 func (s *Server) health(c *gin.Context) {

@@ -58,7 +58,8 @@ func (s *Server) handleSign(c *gin.Context) {
 			len(signed.URL), s.cfg.MaxURLBytes))
 		return
 	}
-	recordOf(c.Request).keyID = signed.KeyID
+	rec := recordOf(c.Request)
+	rec.keyID, rec.outcome = signed.KeyID, "signed"
 	s.writeJSON(c, http.StatusOK, signResponse{
 		URL:        signed.URL,
 		ValidUntil: signed.ValidUntil.UTC().Format(iso8601),
@@ -227,7 +228,9 @@ func (s *Server) failParam(c *gin.Context, name, message string) {
 func (s *Server) failSign(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, core.ErrNotAccepted):
-		recordOf(c.Request).err = redactText(strings.TrimPrefix(err.Error(), "core: "))
+		rec := recordOf(c.Request)
+		rec.err = redactText(strings.TrimPrefix(err.Error(), "core: "))
+		rec.outcome = "not-signable"
 		s.writeJSON(c, http.StatusOK, problem{Error: notSignable})
 	case errors.Is(err, core.ErrInvalidURL):
 		s.failParam(c, paramURL, paramError(paramURL, err, core.ErrInvalidURL))

@@ -8,6 +8,7 @@
 //	signet verify --config FILE [--client-ip IP] [--strict=false] [--now T] URL
 //	signet vectors [--engine native|wasm] FILE...
 //	signet edge --config FILE (--origin URL | --root DIR)
+//	signet keygen [--id ID] [--url PREFIX]...
 //
 // Run a subcommand with -h for its options.
 package main
@@ -45,6 +46,8 @@ Usage:
   signet edge --config FILE (--origin URL | --root DIR)
                                         verify with the WebAssembly module, then
                                         proxy or serve files
+  signet keygen [--id ID] [--url PREFIX]...
+                                        print a new random key as configuration
 
 Run "signet COMMAND -h" for the options of a command.
 `
@@ -61,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"verify":  runVerify,
 		"vectors": runVectors,
 		"edge":    runEdge,
+		"keygen":  runKeygen,
 	}
 	cmd, ok := commands[args[0]]
 	switch {

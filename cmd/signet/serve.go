@@ -41,21 +41,56 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(cfg, logger)
+	// The first call returns the configuration loaded above. The demo
+	// configuration is never reloaded, because each one has a new key.
+	first := cfg
+	load := func() (*config.Config, error) {
+		if first != nil || len(configs) == 0 {
+			loaded := cfg
+			first = nil
+			return loaded, nil
+		}
+		return serveConfig(configs, *listen, io.Discard)
+	}
+	opts := append([]server.Option(nil), benchmarkOptions...)
+	srv, err := server.NewReloader(load, logger, opts...)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	listenAddr := srv.Current().Config().Listen
+	ln, err := net.Listen("tcp", listenAddr)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("listen on %s: %w; stop the other server or choose another address with --listen", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w; stop the other server or choose another address with --listen", listenAddr, err)
 	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w; give --listen as host:port, such as 127.0.0.1:8080", cfg.Listen, err)
+		return fmt.Errorf("listen on %s: %w; give --listen as host:port, such as 127.0.0.1:8080", listenAddr, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	go reloadOnSIGHUP(ctx, srv)
+	go srv.Watch(ctx)
 	return srv.Serve(ctx, ln)
 }
+
+// reloadOnSIGHUP reloads the configuration on every SIGHUP until ctx is
+// done. Reload logs its own errors.
+func reloadOnSIGHUP(ctx context.Context, srv *server.Reloader) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			srv.Reload("SIGHUP")
+		}
+	}
+}
+
+// benchmarkOptions are server options that only benchmark builds (build
+// tag signet_benchmark) set.
+var benchmarkOptions []server.Option
 
 // serveConfig loads the configuration files, or creates the demo
 // configuration and prints how to use it.

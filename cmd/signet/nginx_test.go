@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/signet-media/signet/core"
+)
+
+// nginxBinary returns the path of Debian's nginx, or skips the test.
+func nginxBinary(t *testing.T) string {
+	t.Helper()
+	if path, err := exec.LookPath("nginx"); err == nil {
+		return path
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
+		return "/usr/sbin/nginx"
+	}
+	if os.Getenv("SIGNET_REQUIRE_NGINX") == "1" {
+		t.Fatal("nginx is not installed, but SIGNET_REQUIRE_NGINX=1 requires it; install Debian's package nginx")
+	}
+	t.Skip("nginx is not installed (Debian package nginx; .ci/run installs it), so the nginx integration test cannot run")
+	return ""
+}
+
+// startNginx runs docs/nginx.conf in its own prefix directory on a free
+// loopback port, in front of signet at signetAddr, serving root/media.
+func startNginx(t *testing.T, bin string, port int, signetAddr, root string) {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := string(doc)
+	for _, r := range []struct{ old, new string }{
+		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
+		{"listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", port)},
+		{"root /srv;", "root " + root + ";"},
+	} {
+		if n := strings.Count(site, r.old); n != 1 {
+			t.Fatalf("docs/nginx.conf contains %q %d times, want once", r.old, n)
+		}
+		site = strings.Replace(site, r.old, r.new, 1)
+	}
+	prefix := t.TempDir()
+	if err := os.WriteFile(filepath.Join(prefix, "site.conf"), []byte(site), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	main := fmt.Sprintf(`daemon off;
+master_process off;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log info;
+events { worker_connections 64; }
+http {
+    access_log %[1]s/access.log;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    include %[1]s/site.conf;
+}
+`, prefix)
+	conf := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "-p", prefix+"/", "-c", conf, "-e", filepath.Join(prefix, "error.log"))
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			logs, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
+			t.Logf("nginx output:\n%s\nerror.log:\n%s", out.String(), logs)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			conn.Close()
+			return
+		}
+		select {
+		case err := <-done:
+			logs, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), logs)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nginx did not accept connections within 10 s")
+		}
+	}
+}
+
+func TestNginxForwardAuth(t *testing.T) {
+	bin := nginxBinary(t)
+	nginxPort := freePort(t)
+	nginxBase := fmt.Sprintf("http://127.0.0.1:%d", nginxPort)
+
+	dir := t.TempDir()
+	media := filepath.Join(dir, "media")
+	content := bytes.Repeat([]byte("nginx+signet "), 100)
+	if err := os.Mkdir(media, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(media, "lecture.mp4"), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "signet.conf")
+	text := fmt.Sprintf("key.nginx.secret = %s\nkey.nginx.url = %s/media/\nproxy.trusted = 127.0.0.1/32\n"+
+		"user.alice.password-hash = %s\nuser.alice.roles = ROLE_API_SECURITY_EDIT\n", e2eSecret, nginxBase, hash)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--config", conf)
+	startNginx(t, bin, nginxPort, strings.TrimPrefix(s.base, "http://"), dir)
+
+	status, body := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}})
+	if status != 200 || body["url"] == "" {
+		t.Fatalf("sign: %d %v", status, body)
+	}
+	signed := body["url"]
+	_, bound := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}, "valid-source": {"127.0.0.1"}})
+	_, elsewhere := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}, "valid-source": {"192.0.2.1"}})
+	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: "nginx", Secret: e2eSecret, URLs: []string{nginxBase + "/media/"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := signer.Sign(core.SignRequest{URL: nginxBase + "/media/lecture.mp4", ValidUntil: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("signed", func(t *testing.T) {
+		resp, data := fetch(t, signed)
+		if resp.StatusCode != 200 || !bytes.Equal(data, content) {
+			t.Fatalf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
+		}
+		if got := resp.Header.Get("Cache-Control"); !strings.HasPrefix(got, "private, max-age=") {
+			t.Errorf("Cache-Control %q, want private, max-age=...", got)
+		}
+	})
+	tests := []struct {
+		name, url  string
+		headers    []string
+		wantStatus int
+		wantReason string
+	}{
+		{"unsigned", nginxBase + "/media/lecture.mp4", nil, 401, "unsigned"},
+		{"tampered", signed[:len(signed)-1] + flipHex(signed[len(signed)-1:]), nil, 403, "invalid-signature"},
+		{"other file", strings.Replace(signed, "lecture.mp4", "other.mp4", 1), nil, 403, "resource-mismatch"},
+		{"expired", expired.URL, nil, 410, "expired"},
+		{"malformed", nginxBase + "/media/lecture.mp4?policy=e30&keyId=nginx&signature=00", nil, 400, "malformed-policy"},
+		{"bound to another client", elsewhere["url"], nil, 403, "ip-mismatch"},
+		{"spoofed client address", elsewhere["url"], []string{"X-Forwarded-For", "192.0.2.1"}, 403, "ip-mismatch"},
+		{"spoofed original URI", nginxBase + "/media/lecture.mp4", []string{"X-Original-URI", strings.TrimPrefix(signed, nginxBase)}, 401, "unsigned"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", tc.url, nil)
+			for i := 0; i+1 < len(tc.headers); i += 2 {
+				req.Header.Set(tc.headers[i], tc.headers[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			checkRefused(t, resp, tc.wantStatus, tc.wantReason)
+			if got := resp.Header.Get("X-Signet-Status"); got != fmt.Sprint(tc.wantStatus) {
+				t.Errorf("X-Signet-Status = %q, want %d", got, tc.wantStatus)
+			}
+		})
+	}
+	t.Run("bound to this client", func(t *testing.T) {
+		resp, data := fetch(t, bound["url"])
+		if resp.StatusCode != 200 || !bytes.Equal(data, content) {
+			t.Errorf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
+		}
+	})
+	if logs := s.logs.String(); strings.Contains(logs, e2eSecret) || strings.Contains(logs, queryParam(signed, "signature")) {
+		t.Errorf("the signet log contains the secret or a signature:\n%s", logs)
+	}
+}
+
+// queryParam returns the raw value of a query parameter of rawURL.
+func queryParam(rawURL, name string) string {
+	_, query, _ := strings.Cut(rawURL, "?")
+	for _, param := range strings.Split(query, "&") {
+		if k, v, _ := strings.Cut(param, "="); k == name {
+			return v
+		}
+	}
+	return "\x00none"
+}

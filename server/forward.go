@@ -1,0 +1,122 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/signet-media/signet/core"
+)
+
+// Response headers of the forward authentication route, which web servers
+// can pass on to the client: nginx with auth_request_set, Caddy with
+// copy_headers, Traefik with authResponseHeaders.
+const (
+	statusHeader       = "X-Signet-Status"        // the verifier's status, also when nginx gets 403
+	keyIDHeader        = "X-Signet-Key-Id"        // the key that signed a verified URL
+	cacheControlHeader = "X-Signet-Cache-Control" // Cache-Control for the media response
+)
+
+// nginxParam is the query parameter that marks a request from nginx's
+// auth_request, which accepts only 2xx, 401 and 403 from the
+// authentication server.
+const nginxParam = "nginx"
+
+// handleForwardAuth verifies the original URL of a request that a trusted
+// proxy forwards for a decision, as nginx auth_request, Caddy forward_auth
+// and Traefik ForwardAuth do. The original URL is X-Forwarded-Proto (or
+// the scheme of this request), X-Forwarded-Host (or the Host header), and
+// X-Original-URI or X-Forwarded-Uri. A granted request gets 200 with an
+// empty body; a rejected one the verifier's status, or with ?nginx=1 a 403
+// in place of 400 and 410.
+func (s *Server) handleForwardAuth(c *gin.Context) {
+	r := c.Request
+	nginx := c.Query(nginxParam) == "1"
+	o, err := s.proxies.resolve(r)
+	switch {
+	case !o.trusted:
+		s.denyForward(c, nginx, http.StatusForbidden, ReasonUntrustedProxy, ReasonMessage(ReasonUntrustedProxy))
+		return
+	case err != nil:
+		s.denyForward(c, nginx, http.StatusBadRequest, ReasonInvalidForwarded, err.Error())
+		return
+	}
+	rec := recordOf(r)
+	rec.forwarded = o.client.String()
+	target, reason, err := originalURI(r.Header, s.cfg.MaxURLBytes)
+	if err != nil {
+		s.denyForward(c, nginx, http.StatusBadRequest, reason, err.Error())
+		return
+	}
+	rec.original, _ = redactTarget(target)
+
+	now := s.now()
+	res := s.verifier.Verify(o.url(target), o.client, now)
+	s.metrics.observeVerification(res, now)
+	rec.keyID, rec.reason = res.KeyID, string(res.Reason)
+	if !res.OK() {
+		s.denyForward(c, nginx, res.Status, res.Reason, ReasonMessage(res.Reason))
+		return
+	}
+	h := c.Writer.Header()
+	h.Set(statusHeader, "200")
+	h.Set(reasonHeader, string(res.Reason))
+	h.Set(keyIDHeader, res.KeyID)
+	h.Set(cacheControlHeader, mediaCacheControl(res.ValidUntil, now))
+	h.Set("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+}
+
+// denyForward rejects a forward authentication request. The status and
+// reason are in the headers X-Signet-Status and X-Signet-Reason, also when
+// nginx gets 403 for a 400 or 410 that auth_request cannot pass on.
+func (s *Server) denyForward(c *gin.Context, nginx bool, status int, reason core.Reason, message string) {
+	if reason == ReasonUntrustedProxy || reason == ReasonInvalidForwarded || reason == ReasonMissingOriginalURI {
+		s.metrics.observeRejection(reason)
+	}
+	h := c.Writer.Header()
+	h.Set(statusHeader, strconv.Itoa(status))
+	h.Set(reasonHeader, string(reason))
+	sent := status
+	if nginx && status != http.StatusUnauthorized && status != http.StatusForbidden {
+		sent = http.StatusForbidden
+	}
+	s.fail(c, sent, problem{Error: message, Reason: string(reason)})
+}
+
+// originalURI returns the request target of the original request, from
+// X-Original-URI (nginx) or X-Forwarded-Uri (Caddy, Traefik). When both
+// are present they must be equal, so that a client cannot add the one
+// its proxy does not set. The target must be in origin form.
+func originalURI(h http.Header, maxBytes int) (string, core.Reason, error) {
+	original, hasOriginal, err := singleHeader(h, "X-Original-URI")
+	if err != nil {
+		return "", ReasonInvalidForwarded, err
+	}
+	forwarded, hasForwarded, err := singleHeader(h, "X-Forwarded-Uri")
+	if err != nil {
+		return "", ReasonInvalidForwarded, err
+	}
+	target := original
+	switch {
+	case hasOriginal && hasForwarded && original != forwarded:
+		return "", ReasonInvalidForwarded, fmt.Errorf("%w: X-Original-URI and X-Forwarded-Uri differ; "+
+			"the proxy must set one and remove the other", errForwarded)
+	case !hasOriginal && !hasForwarded:
+		return "", ReasonMissingOriginalURI, fmt.Errorf("missing original URL: the proxy must send X-Original-URI or X-Forwarded-Uri")
+	case !hasOriginal:
+		target = forwarded
+	}
+	if len(target) > maxBytes || !strings.HasPrefix(target, "/") || strings.ContainsFunc(target, isSpaceOrControl) {
+		return "", ReasonInvalidForwarded, fmt.Errorf("%w: the original URL is not a path and query of at most %d bytes "+
+			"without white space", errForwarded, maxBytes)
+	}
+	return target, "", nil
+}
+
+func isSpaceOrControl(r rune) bool {
+	return r <= ' ' || r == 0x7f
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/config"
+)
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.get(f.signPath("/media/a.txt", start.Add(time.Hour)))
+	f.get("/media/a.txt")
+	f.get("/media/a.txt?policy=eyJ9&keyId=client-chosen-id&signature=00")
+	f.signForm(url.Values{"url": {f.base + "/media/a.txt"}})
+	f.signForm(url.Values{"url": {"https://elsewhere.example.org/a.txt"}})
+	f.signForm(url.Values{"url": {f.base + "/media/a.txt"}}, "Authorization", "Basic eDp5")
+
+	r := f.get("/metrics")
+	if r.status != 200 {
+		t.Fatalf("GET /metrics: status %d", r.status)
+	}
+	text := string(r.body)
+	for _, want := range []string{
+		`signet_requests_total{route="media",status="200"} 1`,
+		`signet_requests_total{route="media",status="401"} 1`,
+		`signet_requests_total{route="sign",status="200"} 2`,
+		`signet_verifications_total{key_id="main",reason="ok"} 1`,
+		`signet_verifications_total{key_id="none",reason="unsigned"} 1`,
+		`signet_verifications_total{key_id="unknown",reason="unknown-key"} 1`,
+		`signet_sign_requests_total{key_id="main",outcome="signed"} 1`,
+		`signet_sign_requests_total{key_id="none",outcome="not-signable"} 1`,
+		`signet_sign_requests_total{key_id="none",outcome="unauthorized"} 1`,
+		`signet_key_last_verified_timestamp_seconds{key_id="main"}`,
+		`signet_keys{key_id="wide",role="sign"} 1`,
+		`signet_request_duration_seconds_bucket{route="media",le="0.0001"}`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(text, "client-chosen-id") {
+		t.Error("metrics contain a key id that the client chose")
+	}
+}
+
+func TestMetricsDisabled(t *testing.T) {
+	f := newFixture(t, func(cfg *config.Config) { cfg.DisableMetrics = true })
+	if r := f.get("/metrics"); r.status != 404 {
+		t.Errorf("GET /metrics: status %d, expected 404", r.status)
+	}
+}
