@@ -94,6 +94,10 @@ type Config struct {
 	// /player/ without verification.
 	PlayerDir string
 
+	// PlayerFS, when set, replaces PlayerDir with a file system, such as
+	// the demo's embedded player page. It is set by code, not by a file.
+	PlayerFS fs.FS
+
 	// MaxURLBytes bounds the request target; longer ones get 414.
 	// Default DefaultMaxURLBytes.
 	MaxURLBytes int

@@ -222,7 +222,8 @@ func (s *Server) buildCore() error {
 }
 
 // openDirs opens MediaDir and PlayerDir with os.OpenRoot, so that no path
-// and no symbolic link reaches outside them. MediaFS replaces MediaDir.
+// and no symbolic link reaches outside them. MediaFS replaces MediaDir and
+// PlayerFS replaces PlayerDir.
 func (s *Server) openDirs() error {
 	s.media = s.cfg.MediaFS
 	if s.media == nil && s.cfg.MediaDir != "" {
@@ -232,7 +233,8 @@ func (s *Server) openDirs() error {
 		}
 		s.media = root.FS()
 	}
-	if s.cfg.PlayerDir != "" {
+	s.player = s.cfg.PlayerFS
+	if s.player == nil && s.cfg.PlayerDir != "" {
 		root, err := os.OpenRoot(s.cfg.PlayerDir)
 		if err != nil {
 			return fmt.Errorf("cannot open PlayerDir: %w", err)

@@ -11,14 +11,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/signet-media/signet"
 	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/demo"
 	"github.com/signet-media/signet/server"
 )
-
-// demoPlayerDir is the player page that the demo serves when the command
-// runs from a checkout of the repository.
-const demoPlayerDir = "player-demo"
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[--config FILE]... [--listen ADDRESS] [--log-format text|json]", stderr)
@@ -109,9 +106,7 @@ func serveConfig(paths []string, listen string, stdout io.Writer) (*config.Confi
 	if err != nil {
 		return nil, err
 	}
-	if info, err := os.Stat(demoPlayerDir); err == nil && info.IsDir() {
-		cfg.PlayerDir = demoPlayerDir
-	}
+	cfg.PlayerFS = signet.PlayerFS()
 	printDemoHelp(stdout, cfg, password)
 	return cfg, nil
 }
@@ -130,7 +125,7 @@ Sign a URL and fetch it:
 
 `, config.DemoUser, password, base, cfg.MediaPath,
 		config.DemoUser, password, base, cfg.MediaPath, base)
-	if cfg.PlayerDir != "" {
+	if cfg.PlayerFS != nil || cfg.PlayerDir != "" {
 		fmt.Fprintf(w, "Player page: %s/player/\n\n", base)
 	}
 }
