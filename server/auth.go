@@ -132,22 +132,19 @@ func newPrincipal(name, method string, roles []string, organization string) *pri
 }
 
 // authenticate returns the principal named by the Authorization header.
-// The name it returns, when not empty, is the user name tried, for the log.
-func (a *authenticator) authenticate(r *http.Request, now time.Time) (*principal, string, error) {
+func (a *authenticator) authenticate(r *http.Request, now time.Time) (*principal, error) {
 	scheme, credentials, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	switch {
 	case strings.EqualFold(scheme, "Basic"):
 		name, password, ok := r.BasicAuth()
 		if !ok {
-			return nil, "", errBadCredentials
+			return nil, errBadCredentials
 		}
-		p, err := a.checkPassword(name, password, now)
-		return p, name, err
+		return a.checkPassword(name, password, now)
 	case strings.EqualFold(scheme, "Bearer"):
-		p, err := a.checkToken(strings.TrimSpace(credentials))
-		return p, "", err
+		return a.checkToken(strings.TrimSpace(credentials))
 	}
-	return nil, "", errNoCredentials
+	return nil, errNoCredentials
 }
 
 // checkPassword checks a user name and password, from the cache when they
@@ -194,7 +191,7 @@ func (a *authenticator) checkToken(text string) (*principal, error) {
 func (s *Server) authorize(c *gin.Context) {
 	// The name of a failed attempt is not logged: clients put passwords
 	// and tokens into the user name field by mistake.
-	p, _, err := s.auth.authenticate(c.Request, s.now())
+	p, err := s.auth.authenticate(c.Request, s.now())
 	rec := recordOf(c.Request)
 	if err != nil {
 		s.challenge(c)
