@@ -5,7 +5,7 @@ BIN      := bin/signet
 FUZZTIME ?= 5s
 VECTORS  := core/testdata/opencast-compat.json
 
-.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm
+.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm loadtest bench-edge
 
 all: build
 
@@ -25,11 +25,17 @@ test-go:
 	$(GO) test -count=1 ./...
 	./$(BIN) vectors $(VECTORS)
 
-# test-wasm runs the vectors through the WebAssembly module, the command
-# form on stdin, and the core's tests inside WebAssembly with the wazero
-# CLI (installed into GOBIN from the Go module proxy when missing).
+# test-wasm runs the vectors through the WebAssembly module in wazero and
+# in Node's WASI, the command form on stdin, the example Worker in workerd
+# (installed by "npm ci" in wasm/workerd), and the core's tests inside
+# WebAssembly with the wazero CLI (installed into GOBIN from the Go module
+# proxy when missing).
 test-wasm: wasm build
 	./$(BIN) vectors --engine wasm --module $(WASM) $(VECTORS)
+	node wasm/node/vectors.mjs $(WASM) $(VECTORS)
+	@test -x wasm/workerd/node_modules/.bin/workerd || \
+		{ echo "workerd is not installed: run (cd wasm/workerd && npm ci)"; exit 1; }
+	cd wasm/workerd && node --test test/
 	printf 'key\tk\tsecret\n\n/a\t10.0.0.1\t0\n' | $(WAZERO) run $(WASM_COMMAND) | grep -qx '401.unsigned'
 	PATH="$(GOBIN_DIR):$$PATH" GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm \
 		$(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_wasip1_wasm_exec" ./core/...
@@ -54,8 +60,17 @@ bench-wasm:
 	$(GO) test -run '^$$' -bench 'Verify$$' -benchmem ./core/
 	$(GO) test -run '^$$' -bench . -benchmem ./wasm/
 
-# test-js runs the JavaScript client's tests and the browser tests.
-test-js:
+# bench-edge measures signet edge against signet serve's media route on
+# loopback with wrk (Debian package wrk), 10 seconds per server.
+bench-edge: wasm build
+	wasm/bench/edge-load.sh 10 16
+
+# test-js runs the JavaScript client's tests: type checks, unit tests,
+# integration tests against bin/signet, and browser tests in Chromium.
+test-js: build
+	@test -d jsclient/node_modules || (cd jsclient && npm ci --no-audit --no-fund)
+	cd jsclient && npm test
+
 
 vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -75,7 +90,17 @@ vectors: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./core/
 
-# demo-media remakes the embedded sample videos with Debian's ffmpeg.
+# loadtest drives the sign API, the media route and /auth with wrk at
+# saturation on loopback, beside nginx secure_link and an unverified media
+# route, for about two minutes, and writes the results to
+# docs/benchmarks.md. It needs Debian's nginx and wrk; make test does not
+# run it.
+loadtest:
+	$(GO) run ./internal/loadtest -out docs/benchmarks.md
+
+# demo-media remakes the embedded sample videos with Debian's ffmpeg: the
+# MP4 and WebM files, and an HLS stream in hls/ with two variants (320x180
+# and 160x90) of 16 seconds in 2-second fMP4 segments.
 demo-media:
 	ffmpeg -hide_banner -loglevel error -y \
 		-f lavfi -i "testsrc2=size=320x180:rate=25:duration=4" \
@@ -87,6 +112,19 @@ demo-media:
 		-f lavfi -i "sine=frequency=440:duration=4:sample_rate=48000" \
 		-c:v libvpx-vp9 -b:v 0 -crf 45 -deadline good -g 25 \
 		-c:a libopus -b:a 32k -shortest demo/media/sample.webm
+	rm -rf demo/media/hls && mkdir -p demo/media/hls
+	cd demo/media/hls && ffmpeg -hide_banner -loglevel error -y \
+		-f lavfi -i "testsrc2=size=320x180:rate=15:duration=16" \
+		-f lavfi -i "sine=frequency=440:duration=16:sample_rate=22050" \
+		-filter_complex "[0:v]split=2[v1][v2];[v2]scale=160:90[v2o]" \
+		-map "[v1]" -map "[v2o]" -map 1:a -map 1:a \
+		-c:v libx264 -profile:v baseline -pix_fmt yuv420p -preset veryslow -g 30 -keyint_min 30 -sc_threshold 0 \
+		-b:v:0 64k -maxrate:v:0 80k -bufsize:v:0 160k -b:v:1 24k -maxrate:v:1 30k -bufsize:v:1 60k \
+		-c:a aac -b:a 24k -ac 1 \
+		-f hls -hls_time 2 -hls_playlist_type vod -hls_segment_type fmp4 \
+		-hls_fmp4_init_filename init.mp4 -hls_segment_filename 'v%v/seg%d.m4s' \
+		-master_pl_name master.m3u8 -var_stream_map "v:0,a:0,name:320x180 v:1,a:1,name:160x90" \
+		'v%v/index.m3u8'
 
 clean:
 	rm -rf bin

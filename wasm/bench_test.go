@@ -10,9 +10,21 @@ import (
 )
 
 // BenchmarkVerifyWasm verifies the URL of core's BenchmarkVerify on a pool
-// of one instance.
+// of one instance, with the call deadline and without it.
 func BenchmarkVerifyWasm(b *testing.B) {
-	rt := testRuntime(b, Options{})
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{
+		{"deadline", Options{}},
+		{"no-deadline", Options{NoCallTimeout: true}},
+	} {
+		b.Run(mode.name, func(b *testing.B) { benchmarkVerify(b, mode.opts) })
+	}
+}
+
+func benchmarkVerify(b *testing.B, opts Options) {
+	rt := testRuntime(b, opts)
 	ctx := context.Background()
 	pool, err := rt.NewPool(ctx, core.VerifierConfig{Keys: testKeys}, 1)
 	if err != nil {

@@ -44,6 +44,7 @@ type instance struct {
 	buf    uint32 // address of the call buffer
 	size   uint32 // its size in bytes
 	stack  [6]uint64
+	ip     [64]byte // scratch space for the client address as text
 	stderr *tailWriter
 }
 
@@ -59,7 +60,7 @@ func (r *Runtime) newInstance(ctx context.Context, config []byte) (*instance, er
 		WithRandSource(rand.Reader).
 		WithSysNanotime().
 		WithStderr(stderr)
-	ctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+	ctx, cancel := r.callContext(ctx)
 	defer cancel()
 	mod, err := r.runtime.InstantiateModule(ctx, r.compiled, mc)
 	if err != nil {
@@ -152,7 +153,7 @@ func (in *instance) grow(ctx context.Context, size uint32) error {
 
 // run verifies one request. The result record is written at the start of
 // the buffer, the URL and the client IP after it.
-func (in *instance) run(ctx context.Context, rawURL, clientIP string, nowMillis int64) ([]byte, error) {
+func (in *instance) run(ctx context.Context, rawURL string, clientIP []byte, nowMillis int64) ([]byte, error) {
 	need := uint64(abi.ResultSize) + uint64(len(rawURL)) + uint64(len(clientIP))
 	if need > maxRequestBytes {
 		return nil, fmt.Errorf("wasm: URL of %d bytes is too long; at most %d bytes", len(rawURL), maxRequestBytes-abi.ResultSize)
@@ -163,7 +164,7 @@ func (in *instance) run(ctx context.Context, rawURL, clientIP string, nowMillis 
 	urlAt := in.buf + abi.ResultSize
 	ipAt := urlAt + uint32(len(rawURL))
 	in.mem.WriteString(urlAt, rawURL)
-	in.mem.WriteString(ipAt, clientIP)
+	in.mem.Write(ipAt, clientIP)
 	s := in.stack[:]
 	s[0], s[1], s[2], s[3] = uint64(urlAt), uint64(len(rawURL)), uint64(ipAt), uint64(len(clientIP))
 	s[4], s[5] = uint64(nowMillis), uint64(in.buf)

@@ -69,52 +69,69 @@ func (r *Runtime) NewPool(ctx context.Context, cfg core.VerifierConfig, size int
 // for a free instance while all are busy. An error means the module did not
 // answer: the caller should answer 500 and not grant the request.
 func (p *Pool) Verify(ctx context.Context, rawURL string, client netip.Addr, now time.Time) (core.Result, error) {
-	var ip string
-	if client.IsValid() {
-		ip = client.String()
-	}
-	return p.verifyText(ctx, rawURL, ip, now.UnixMilli())
+	return p.verify(ctx, rawURL, client, "", now.UnixMilli())
 }
 
-// verifyText verifies with the client IP as text, which the module
-// parses; text that is no address matches no IP condition.
-func (p *Pool) verifyText(ctx context.Context, rawURL, clientIP string, nowMillis int64) (core.Result, error) {
-	var res core.Result
-	err := p.call(ctx, func(ctx context.Context, in *instance) error {
-		record, err := in.run(ctx, rawURL, clientIP, nowMillis)
-		if err != nil {
-			return err
-		}
-		r, index, err := abi.ParseResult(record)
-		if err != nil {
-			return err
-		}
-		if index >= 0 && int(index) < len(p.keyIDs) {
-			r.KeyID = p.keyIDs[index]
-		}
-		res = r
-		return nil
-	})
+// verify verifies for the client address, or for clientText when client
+// is the zero Addr. The module parses clientText, and text that is no
+// address matches no IP condition.
+func (p *Pool) verify(ctx context.Context, rawURL string, client netip.Addr, clientText string, nowMillis int64) (core.Result, error) {
+	in, err := p.get(ctx)
+	if err != nil {
+		return core.Result{}, err
+	}
+	ip := in.ip[:0]
+	if client.IsValid() {
+		ip = client.AppendTo(ip)
+	} else {
+		ip = append(ip, clientText...)
+	}
+	callCtx, cancel := p.rt.callContext(ctx)
+	res, err := p.verifyOn(callCtx, in, rawURL, ip, nowMillis)
+	cancel()
+	p.release(ctx, in, err)
 	return res, err
 }
 
-// call runs f on an instance under the call deadline. An instance whose
-// call fails with a TrapError is discarded.
+// verifyOn verifies on one instance and reads the result record before
+// the instance goes back to the pool.
+func (p *Pool) verifyOn(ctx context.Context, in *instance, rawURL string, clientIP []byte, nowMillis int64) (core.Result, error) {
+	record, err := in.run(ctx, rawURL, clientIP, nowMillis)
+	if err != nil {
+		return core.Result{}, err
+	}
+	r, index, err := abi.ParseResult(record)
+	if err != nil {
+		return core.Result{}, err
+	}
+	if index >= 0 && int(index) < len(p.keyIDs) {
+		r.KeyID = p.keyIDs[index]
+	}
+	return r, nil
+}
+
+// call runs f on an instance under the call deadline.
 func (p *Pool) call(ctx context.Context, f func(context.Context, *instance) error) error {
 	in, err := p.get(ctx)
 	if err != nil {
 		return err
 	}
-	callCtx, cancel := context.WithTimeout(ctx, p.rt.opts.CallTimeout)
+	callCtx, cancel := p.rt.callContext(ctx)
 	err = f(callCtx, in)
 	cancel()
+	p.release(ctx, in, err)
+	return err
+}
+
+// release returns an instance to the pool after a call that returned err.
+// An instance whose call failed with a TrapError is discarded.
+func (p *Pool) release(ctx context.Context, in *instance, err error) {
 	var trap *TrapError
-	if errors.As(err, &trap) {
+	if err != nil && errors.As(err, &trap) {
 		p.discard(ctx, in)
-		return err
+		return
 	}
 	p.put(ctx, in)
-	return err
 }
 
 // get returns an idle instance, or makes one while fewer than size exist,

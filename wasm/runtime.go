@@ -6,8 +6,19 @@
 // variable GOMEMLIMIT and nothing else, a memory limit, a fake wall clock
 // and crypto/rand as its random source. The module never reads the clock
 // for a decision; the host passes the current time with every request.
-// Every call runs under a deadline, and an instance whose call traps or
-// times out is closed and replaced.
+// Every call runs under a deadline, unless Options.NoCallTimeout is set,
+// and an instance whose call traps or times out is closed and replaced.
+//
+// # Deadlines cost time
+//
+// wazero (v1.12) stops a running call at its deadline only in modules
+// compiled with WithCloseOnContextDone, which makes compiled code leave for
+// Go at every loop header. The Go compiler's WebAssembly output jumps
+// between basic blocks through such a loop, so the check runs at almost
+// every branch of the guest, and a verification takes about five times
+// as long (docs/benchmarks.md). Options.NoCallTimeout compiles the module
+// without the checks: a call then cannot be stopped once it runs, and
+// only the length of the URL, which the pool bounds, bounds its work.
 package wasm
 
 import (
@@ -46,6 +57,13 @@ type Options struct {
 	// CallTimeout bounds each call into an instance. Default
 	// DefaultCallTimeout.
 	CallTimeout time.Duration
+
+	// NoCallTimeout runs calls without a deadline, so that wazero compiles
+	// the module without the interrupt checks that a deadline needs and a
+	// verification runs about five times faster. A call that loops forever
+	// then blocks its goroutine and its instance for good, so set it only
+	// for a module built from this repository. CallTimeout is ignored.
+	NoCallTimeout bool
 }
 
 // Runtime is a compiled module. It is safe for concurrent use.
@@ -79,7 +97,7 @@ func Compile(ctx context.Context, module []byte, opts Options) (*Runtime, error)
 	r := &Runtime{opts: opts}
 	config := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(uint32((opts.MemoryLimit + pageSize - 1) / pageSize)).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(!opts.NoCallTimeout)
 	if opts.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
 		if err != nil {
@@ -133,6 +151,16 @@ func checkInterface(m wazero.CompiledModule) error {
 		}
 	}
 	return nil
+}
+
+// callContext returns the context of one call: ctx with the call
+// deadline, or ctx itself under NoCallTimeout, where wazero ignores
+// contexts.
+func (r *Runtime) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.opts.NoCallTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, r.opts.CallTimeout)
 }
 
 // Close releases the compiled module and the runtime, which closes every

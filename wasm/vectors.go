@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -40,7 +41,7 @@ func (e *VectorEngine) Verify(in vectors.VerifyInput) (vectors.VerifyOutput, err
 	if err != nil {
 		return vectors.VerifyOutput{}, err
 	}
-	r, err := pool.verifyText(ctx, in.URL, in.ClientIP, in.Now)
+	r, err := pool.verify(ctx, in.URL, netip.Addr{}, in.ClientIP, in.Now)
 	if err != nil {
 		return vectors.VerifyOutput{}, err
 	}

@@ -3,6 +3,7 @@ package wasm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
@@ -31,30 +32,35 @@ func signTest(t testing.TB, rawURL string, now time.Time, lifetime time.Duration
 	return signed.URL
 }
 
-// TestVectorsMatchNative runs every vector case through the module and
-// compares each answer with the native core's.
+// TestVectorsMatchNative runs every vector case through the module, with
+// and without the call deadline, and compares each result with the native
+// core's.
 func TestVectorsMatchNative(t *testing.T) {
 	f, err := vectors.Load(vectorFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := NewVectorEngine(testRuntime(t, Options{}))
-	defer engine.Close()
-	for i := range f.Cases {
-		c := &f.Cases[i]
-		t.Run(c.ID, func(t *testing.T) {
-			got := vectors.Run(engine, c)
-			want := vectors.Run(vectors.Native{}, c)
-			if got.Actual != want.Actual {
-				t.Errorf("wasm answered %s, native %s", got.Actual, want.Actual)
+	for _, opts := range []Options{{}, {NoCallTimeout: true}} {
+		t.Run(fmt.Sprintf("NoCallTimeout=%t", opts.NoCallTimeout), func(t *testing.T) {
+			engine := NewVectorEngine(testRuntime(t, opts))
+			defer engine.Close()
+			for i := range f.Cases {
+				c := &f.Cases[i]
+				t.Run(c.ID, func(t *testing.T) {
+					got := vectors.Run(engine, c)
+					want := vectors.Run(vectors.Native{}, c)
+					if got.Actual != want.Actual {
+						t.Errorf("wasm answered %s, native %s", got.Actual, want.Actual)
+					}
+					if !got.Passed {
+						t.Errorf("expected %s, wasm answered %s", got.Expected, got.Actual)
+					}
+				})
 			}
-			if !got.Passed {
-				t.Errorf("expected %s, wasm answered %s", got.Expected, got.Actual)
+			if engine.Verified == 0 || engine.Signed == 0 {
+				t.Errorf("engine ran %d verify and %d sign cases; expected both kinds", engine.Verified, engine.Signed)
 			}
 		})
-	}
-	if engine.Verified == 0 || engine.Signed == 0 {
-		t.Errorf("engine ran %d verify and %d sign cases; expected both kinds", engine.Verified, engine.Signed)
 	}
 }
 

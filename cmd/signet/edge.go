@@ -38,7 +38,7 @@ func runEdge(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8081", "TCP `address` to listen on")
 	fs.IntVar(&o.poolSize, "pool-size", runtime.GOMAXPROCS(0), "maximum `number` of module instances")
 	fs.Int64Var(&o.memoryLimit, "memory-limit", wasm.DefaultMemoryLimit, "memory limit of each instance, in `bytes`")
-	fs.DurationVar(&o.callTimeout, "call-timeout", wasm.DefaultCallTimeout, "deadline of each call into the module")
+	fs.DurationVar(&o.callTimeout, "call-timeout", wasm.DefaultCallTimeout, "deadline of each call into the module; 0 for none, which makes verification about 5 times faster but lets a stuck call block its instance")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	o.wasm.add(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -62,6 +62,8 @@ func (o *edgeOptions) check(nargs int) error {
 		return fmt.Errorf("%w: --config FILE is required", errUsage)
 	case (o.origin == "") == (o.root == ""):
 		return fmt.Errorf("%w: give either --origin URL or --root DIR", errUsage)
+	case o.callTimeout < 0:
+		return fmt.Errorf("%w: --call-timeout %v is negative; use 0 for none", errUsage, o.callTimeout)
 	}
 	return nil
 }
@@ -69,7 +71,8 @@ func (o *edgeOptions) check(nargs int) error {
 func (o *edgeOptions) run(logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	rt, err := o.wasm.compile(ctx, wasm.Options{MemoryLimit: o.memoryLimit, CallTimeout: o.callTimeout})
+	opts := wasm.Options{MemoryLimit: o.memoryLimit, CallTimeout: o.callTimeout, NoCallTimeout: o.callTimeout == 0}
+	rt, err := o.wasm.compile(ctx, opts)
 	if err != nil {
 		return err
 	}
