@@ -5,7 +5,7 @@ BIN      := bin/signet
 FUZZTIME ?= 5s
 VECTORS  := core/testdata/opencast-compat.json
 
-.PHONY: all build demo test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm loadtest bench-edge
+.PHONY: all build demo deps test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm loadtest bench-edge
 
 all: build
 
@@ -19,7 +19,25 @@ demo: build
 # test runs the unit and end-to-end tests, the conformance vectors through
 # the CLI in every engine, the JavaScript and browser tests, and each fuzz
 # target for FUZZTIME.
-test: vet build test-go test-wasm test-js fuzz
+test: deps vet build test-go test-wasm test-js fuzz
+
+# SUDO runs apt-get as root: empty when make already runs as root.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# deps installs what the tests need beyond Go and Node: Debian's chromium
+# and nginx with apt-get when they are missing, and the npm packages of the
+# JavaScript client and of the example Worker at their locked versions.
+deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing with apt-get"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@test -d jsclient/node_modules || (cd jsclient && npm ci --no-audit --no-fund)
+	@test -d wasm/workerd/node_modules || (cd wasm/workerd && npm ci --no-audit --no-fund)
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -33,8 +51,6 @@ test-go:
 test-wasm: wasm build
 	./$(BIN) vectors --engine wasm --module $(WASM) $(VECTORS)
 	node wasm/node/vectors.mjs $(WASM) $(VECTORS)
-	@test -x wasm/workerd/node_modules/.bin/workerd || \
-		{ echo "workerd is not installed: run (cd wasm/workerd && npm ci)"; exit 1; }
 	cd wasm/workerd && node --test test/
 	printf 'key\tk\tsecret\n\n/a\t10.0.0.1\t0\n' | $(WAZERO) run $(WASM_COMMAND) | grep -qx '401.unsigned'
 	PATH="$(GOBIN_DIR):$$PATH" GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm \
@@ -68,7 +84,6 @@ bench-edge: wasm build
 # test-js runs the JavaScript client's tests: type checks, unit tests,
 # integration tests against bin/signet, and browser tests in Chromium.
 test-js: build
-	@test -d jsclient/node_modules || (cd jsclient && npm ci --no-audit --no-fund)
 	cd jsclient && npm test
 
 
