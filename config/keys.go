@@ -133,7 +133,12 @@ func (l *loader) finishKeys() {
 	}
 }
 
-// check reports a key without a secret, and a key with a secret but no URL
+// MinSecretBytes is the shortest secret Load accepts. A shorter one can be
+// guessed; signet keygen makes secrets of 64 hex digits (256 bits).
+const MinSecretBytes = 16
+
+// check reports a key without a secret, a secret shorter than
+// MinSecretBytes, and a key with a secret but no URL
 // prefix that is not in a verifier file.
 func (k *keyEntry) check() error {
 	if k.secret == nil {
@@ -142,6 +147,10 @@ func (k *keyEntry) check() error {
 			first = &k.urls[0]
 		}
 		return first.errorf("key %q has no secret; add key.%s.secret", k.id, k.id)
+	}
+	if len(k.secret.value) < MinSecretBytes {
+		return k.secret.errorf("the secret of key %q is %d bytes, shorter than %d; "+
+			"make a new one with signet keygen", k.id, len(k.secret.value), MinSecretBytes)
 	}
 	if len(k.urls) == 0 && !k.verifier {
 		return k.secret.errorf("key %q has a secret but no URL prefix, so it signs nothing; "+

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +58,7 @@ type authenticator struct {
 	tokens    []token
 	dummyHash []byte // compared for unknown users; nil without users
 	cache     *credentialCache
+	failures  *failureLimiter
 
 	// compareHash is bcrypt.CompareHashAndPassword; tests count its calls.
 	compareHash func(hash, password []byte) error
@@ -65,6 +68,7 @@ func newAuthenticator(users []config.User, tokens []config.Token, cacheTTL time.
 	a := &authenticator{
 		users:       make(map[string]*user, len(users)),
 		cache:       newCredentialCache(cacheTTL),
+		failures:    newFailureLimiter(),
 		compareHash: bcrypt.CompareHashAndPassword,
 	}
 	if err := a.addUsers(users); err != nil {
@@ -189,11 +193,23 @@ func (a *authenticator) checkToken(text string) (*principal, error) {
 // authorize authenticates the caller of the API and lets only principals
 // with a signing role continue: others get 401, or 403 when authenticated.
 func (s *Server) authorize(c *gin.Context) {
+	now := s.now()
+	client := s.loginClient(c.Request)
+	if wait := s.auth.failures.retryAfter(client, now); wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		s.fail(c, http.StatusTooManyRequests, problem{
+			Error: "too many failed logins from this address; wait and try again with valid credentials",
+		})
+		return
+	}
 	// The name of a failed attempt is not logged: clients put passwords
 	// and tokens into the user name field by mistake.
-	p, err := s.auth.authenticate(c.Request, s.now())
+	p, err := s.auth.authenticate(c.Request, now)
 	rec := recordOf(c.Request)
 	if err != nil {
+		if err == errBadCredentials {
+			s.auth.failures.fail(client, now)
+		}
 		s.challenge(c)
 		s.fail(c, http.StatusUnauthorized, problem{Error: err.Error()})
 		return
@@ -207,6 +223,15 @@ func (s *Server) authorize(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, p)
+}
+
+// loginClient returns the address that failed logins are counted for: the
+// client that trusted proxies name, else the connection's peer.
+func (s *Server) loginClient(r *http.Request) netip.Addr {
+	if o, err := s.proxies.resolve(r); err == nil && o.client.IsValid() {
+		return o.client
+	}
+	return clientAddr(r)
 }
 
 func (s *Server) challenge(c *gin.Context) {

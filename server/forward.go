@@ -20,6 +20,22 @@ const (
 	cacheControlHeader = "X-Signet-Cache-Control" // Cache-Control for the media response
 )
 
+// nginxMode reads the values of the nginx query parameter: none means
+// false, one boolean (1, true, 0, false...) its value, and anything else is
+// an error, answered as nginx can read it.
+func nginxMode(values []string) (bool, error) {
+	switch len(values) {
+	case 0:
+		return false, nil
+	case 1:
+		if on, err := strconv.ParseBool(values[0]); err == nil {
+			return on, nil
+		}
+	}
+	return false, fmt.Errorf("invalid query parameter %s=%s: give it once, as %s=1",
+		nginxParam, strings.Join(values, ","), nginxParam)
+}
+
 // nginxParam is the query parameter that marks a request from nginx's
 // auth_request, which accepts only 2xx, 401 and 403 from the
 // authentication server.
@@ -34,7 +50,11 @@ const nginxParam = "nginx"
 // in place of 400 and 410.
 func (s *Server) handleForwardAuth(c *gin.Context) {
 	r := c.Request
-	nginx := c.Query(nginxParam) == "1"
+	nginx, err := nginxMode(c.Request.URL.Query()[nginxParam])
+	if err != nil {
+		s.denyForward(c, true, http.StatusBadRequest, ReasonInvalidForwarded, err.Error())
+		return
+	}
 	o, err := s.proxies.resolve(r)
 	switch {
 	case !o.trusted:

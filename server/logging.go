@@ -118,7 +118,7 @@ func appendNonEmpty(attrs []slog.Attr, key, value string) []slog.Attr {
 func redactTarget(target string) (redacted, sigHash string) {
 	path, query, hasQuery := strings.Cut(target, "?")
 	if !hasQuery {
-		return truncate(target), ""
+		return truncate(redactText(target)), ""
 	}
 	params := strings.Split(query, "&")
 	for i, param := range params {

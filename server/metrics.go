@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,7 @@ type Metrics struct {
 	lastVerified  *prometheus.GaugeVec
 	signs         *prometheus.CounterVec
 	keys          *prometheus.GaugeVec
+	verifiedKeys  sync.Map // key ids with a last-verified time
 	reloads       *prometheus.CounterVec
 	lastReload    prometheus.Gauge
 }
@@ -119,6 +121,9 @@ func (m *Metrics) observeVerification(res core.Result, now time.Time) {
 	m.verifications.WithLabelValues(label, string(res.Reason)).Inc()
 	if res.OK() {
 		m.lastVerified.WithLabelValues(label).Set(float64(now.UnixNano()) / 1e9)
+		if _, seen := m.verifiedKeys.Load(label); !seen {
+			m.verifiedKeys.Store(label, true)
+		}
 	}
 }
 
@@ -140,6 +145,7 @@ func (m *Metrics) observeSign(outcome, keyID string) {
 // setKeys replaces the key gauge with the keys of cfg.
 func (m *Metrics) setKeys(cfg *config.Config) {
 	m.keys.Reset()
+	m.dropRemovedKeys(cfg)
 	for _, k := range cfg.Keys {
 		role := "verify"
 		if cfg.Signs(k) {
@@ -147,6 +153,22 @@ func (m *Metrics) setKeys(cfg *config.Config) {
 		}
 		m.keys.WithLabelValues(k.ID, role).Set(1)
 	}
+}
+
+// dropRemovedKeys deletes the last-verified time of keys that cfg no
+// longer has, so that a retired key leaves the metrics.
+func (m *Metrics) dropRemovedKeys(cfg *config.Config) {
+	configured := make(map[string]bool, len(cfg.Keys))
+	for _, k := range cfg.Keys {
+		configured[k.ID] = true
+	}
+	m.verifiedKeys.Range(func(id, _ any) bool {
+		if !configured[id.(string)] {
+			m.lastVerified.DeleteLabelValues(id.(string))
+			m.verifiedKeys.Delete(id)
+		}
+		return true
+	})
 }
 
 // observeReload counts a reload and, after a success, sets the time of

@@ -97,3 +97,25 @@ func TestAbsoluteTargetLogsNoUserInfo(t *testing.T) {
 		t.Errorf("the log contains the user info of the target:\n%s", logs)
 	}
 }
+
+func TestFailedLoginsThrottled(t *testing.T) {
+	f := newFixture(t)
+	form := url.Values{"url": {f.base + "/media/a.txt"}}
+	for i := range failureBurst {
+		if r := f.signForm(form, "Authorization", "Basic "+basicAuth("alice", "wrong")); r.status != 401 {
+			t.Fatalf("attempt %d: status %d, want 401", i+1, r.status)
+		}
+	}
+	before := f.bcrypts.Load()
+	r := f.signForm(form, "Authorization", "Basic "+basicAuth("alice", "wrong"))
+	if r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("attempt after the burst: status %d, Retry-After %q; want 429 with Retry-After", r.status, r.header.Get("Retry-After"))
+	}
+	if f.bcrypts.Load() != before {
+		t.Errorf("a throttled attempt ran bcrypt")
+	}
+	f.clock.Advance(failureRefill)
+	if r := f.signForm(form); r.status != 200 {
+		t.Errorf("after %v: valid login status %d, want 200", failureRefill, r.status)
+	}
+}

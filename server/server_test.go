@@ -173,6 +173,7 @@ func TestRedactTarget(t *testing.T) {
 		{"/a?Policy=P&SIGNATURE=S", "/a?Policy=REDACTED&SIGNATURE=REDACTED"},
 		{"/a?polic%79=P&sig%6Eature=S", "/a?polic%79=REDACTED&sig%6Eature=REDACTED"},
 		{"/a?signature", "/a?signature=REDACTED"},
+		{"/a/signature=S/policy=P", "/a/signature=REDACTED"},
 		{"/a?policy=P&policy=Q", "/a?policy=REDACTED&policy=REDACTED"},
 	}
 	for _, tc := range tests {
