@@ -18,9 +18,13 @@ const (
 	DefaultMediaPath       = "/media/"
 	DefaultMaxURLBytes     = 8 << 10
 	DefaultMaxBodyBytes    = 64 << 10
-	DefaultOrganization    = "mh_default_org"
-	DefaultForwardAuthPath = "/auth"
-	DefaultReloadInterval  = 5 * time.Second
+	// DefaultMaxPlaylistBytes holds a two-hour HLS stream in 2-second
+	// segments, about 3600 segment URIs of 40 bytes each with a 400-byte
+	// signing query appended, rounded up.
+	DefaultMaxPlaylistBytes = 4 << 20
+	DefaultOrganization     = "mh_default_org"
+	DefaultForwardAuthPath  = "/auth"
+	DefaultReloadInterval   = 5 * time.Second
 )
 
 // The roles that may sign URLs, as in Opencast's External API.
@@ -105,6 +109,11 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	// Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// MaxPlaylistBytes bounds an HLS playlist that the media route
+	// rewrites, both as read and as rewritten; longer ones get 507.
+	// Default DefaultMaxPlaylistBytes.
+	MaxPlaylistBytes int
 
 	// TrustedProxies are the networks of the reverse proxies whose
 	// forwarding headers the server believes: ClientHeader for the

@@ -273,6 +273,7 @@ media.dir = media
 player.dir = ./www/player
 limits.max-url-bytes = 4096
 limits.max-body-bytes = 1048576
+limits.max-playlist-bytes = 2097152
 opencast.verifier-config = opencast/` + verifierName + `
 `
 
@@ -320,14 +321,15 @@ func TestLoadSignetFile(t *testing.T) {
 			AllowedOrigins:   []string{"https://player.example.org", "http://localhost:3000"},
 			AllowCredentials: true,
 		},
-		MediaPath:       "/protected/",
-		MediaDir:        filepath.Join(dir, "media"),
-		PlayerDir:       filepath.Join(dir, "www", "player"),
-		MaxURLBytes:     4096,
-		MaxBodyBytes:    1 << 20,
-		ClientHeader:    HeaderXForwardedFor,
-		ForwardAuthPath: DefaultForwardAuthPath,
-		ReloadInterval:  DefaultReloadInterval,
+		MediaPath:        "/protected/",
+		MediaDir:         filepath.Join(dir, "media"),
+		PlayerDir:        filepath.Join(dir, "www", "player"),
+		MaxURLBytes:      4096,
+		MaxBodyBytes:     1 << 20,
+		MaxPlaylistBytes: 2 << 20,
+		ClientHeader:     HeaderXForwardedFor,
+		ForwardAuthPath:  DefaultForwardAuthPath,
+		ReloadInterval:   DefaultReloadInterval,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load\n got %+v\nwant %+v", cfg, want)
@@ -509,6 +511,11 @@ func TestLoadErrors(t *testing.T) {
 			name:  "number too small",
 			files: map[string]string{"signet.conf": keyLines + "limits.max-body-bytes = 100\n"},
 			at:    "signet.conf:3", key: "limits.max-body-bytes", want: `invalid number of bytes "100"`,
+		},
+		{
+			name:  "playlist limit too high",
+			files: map[string]string{"signet.conf": keyLines + "limits.max-playlist-bytes = 2147483648\n"},
+			at:    "signet.conf:3", key: "limits.max-playlist-bytes", want: `invalid number of bytes "2147483648"`,
 		},
 		{
 			name:  "invalid listen address",
@@ -713,6 +720,11 @@ func TestLoadErrors(t *testing.T) {
 			name:  "separator missing before a secret",
 			files: map[string]string{"signet.conf": keyLines + "key.j.secret" + secretB + "\n"},
 			at:    "signet.conf:3", key: "key.j...", want: "is the '=' missing?",
+		},
+		{
+			name:  "short secret",
+			files: map[string]string{"signet.conf": "key.k.secret = abc\nkey.k.url = /media/\n"},
+			at:    "signet.conf:1", key: "key.k.secret", want: "shorter than 16; make a new one with signet keygen",
 		},
 		{
 			name:  "end-of-line comment",

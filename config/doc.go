@@ -40,7 +40,9 @@
 // # Signet's file
 //
 // Any other file is signet's own, such as signet.conf. It accepts the keys
-// of the signing provider file and these:
+// of the signing provider file and the following ones. The text after '#'
+// explains each key here only: in a file, a comment takes a line of its
+// own.
 //
 //	listen = 127.0.0.1:8080            # host:port
 //	verify.strict = true               # false compares only paths
@@ -62,6 +64,7 @@
 //	player.dir = ./player              # static files at /player/
 //	limits.max-url-bytes = 8192        # 1024 to 1048576
 //	limits.max-body-bytes = 65536      # 1024 or more
+//	limits.max-playlist-bytes = 4194304  # rewritten HLS playlists; 1024 to 2^30
 //	proxy.trusted = <127.0.0.1/32, ::1/128>   # networks of reverse proxies; default none
 //	proxy.client-header = X-Forwarded-For     # or Forwarded
 //	forward-auth.path = /auth          # route for nginx auth_request and others

@@ -154,16 +154,17 @@ type loader struct {
 // defaultConfig returns a Config with the default of every setting.
 func defaultConfig() Config {
 	return Config{
-		Listen:          DefaultListen,
-		DefaultLifetime: DefaultLifetime,
-		MaxLifetime:     DefaultMaxLifetime,
-		CredentialCache: DefaultCredentialCache,
-		MediaPath:       DefaultMediaPath,
-		MaxURLBytes:     DefaultMaxURLBytes,
-		MaxBodyBytes:    DefaultMaxBodyBytes,
-		ClientHeader:    HeaderXForwardedFor,
-		ForwardAuthPath: DefaultForwardAuthPath,
-		ReloadInterval:  DefaultReloadInterval,
+		Listen:           DefaultListen,
+		DefaultLifetime:  DefaultLifetime,
+		MaxLifetime:      DefaultMaxLifetime,
+		CredentialCache:  DefaultCredentialCache,
+		MediaPath:        DefaultMediaPath,
+		MaxURLBytes:      DefaultMaxURLBytes,
+		MaxBodyBytes:     DefaultMaxBodyBytes,
+		MaxPlaylistBytes: DefaultMaxPlaylistBytes,
+		ClientHeader:     HeaderXForwardedFor,
+		ForwardAuthPath:  DefaultForwardAuthPath,
+		ReloadInterval:   DefaultReloadInterval,
 	}
 }
 

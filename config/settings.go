@@ -18,27 +18,28 @@ type settingFunc func(l *loader, e entry) error
 
 // settings maps the keys of signet's own settings to their functions.
 var settings = map[string]settingFunc{
-	"listen":                   setListen,
-	"verify.strict":            setStrict,
-	"verify.leeway":            setLeeway,
-	"sign.default-lifetime":    setDefaultLifetime,
-	"sign.max-lifetime":        setMaxLifetime,
-	"sign.keys":                setSignKeys,
-	"proxy.trusted":            setTrustedProxies,
-	"proxy.client-header":      setClientHeader,
-	"forward-auth.path":        setForwardAuthPath,
-	"metrics.enabled":          setMetricsEnabled,
-	"reload.interval":          setReloadInterval,
-	"auth.credential-cache":    setCredentialCache,
-	"cors.allowed-origins":     setAllowedOrigins,
-	"cors.allow-credentials":   setAllowCredentials,
-	"media.path":               setMediaPath,
-	"media.dir":                setMediaDir,
-	"player.dir":               setPlayerDir,
-	"limits.max-url-bytes":     setMaxURLBytes,
-	"limits.max-body-bytes":    setMaxBodyBytes,
-	"opencast.signing-config":  addInclude,
-	"opencast.verifier-config": addInclude,
+	"listen":                    setListen,
+	"verify.strict":             setStrict,
+	"verify.leeway":             setLeeway,
+	"sign.default-lifetime":     setDefaultLifetime,
+	"sign.max-lifetime":         setMaxLifetime,
+	"sign.keys":                 setSignKeys,
+	"proxy.trusted":             setTrustedProxies,
+	"proxy.client-header":       setClientHeader,
+	"forward-auth.path":         setForwardAuthPath,
+	"metrics.enabled":           setMetricsEnabled,
+	"reload.interval":           setReloadInterval,
+	"auth.credential-cache":     setCredentialCache,
+	"cors.allowed-origins":      setAllowedOrigins,
+	"cors.allow-credentials":    setAllowCredentials,
+	"media.path":                setMediaPath,
+	"media.dir":                 setMediaDir,
+	"player.dir":                setPlayerDir,
+	"limits.max-url-bytes":      setMaxURLBytes,
+	"limits.max-body-bytes":     setMaxBodyBytes,
+	"limits.max-playlist-bytes": setMaxPlaylistBytes,
+	"opencast.signing-config":   addInclude,
+	"opencast.verifier-config":  addInclude,
 }
 
 // pathSettings are the settings whose values are paths relative to the
@@ -210,6 +211,16 @@ func setMaxURLBytes(l *loader, e entry) error {
 func setMaxBodyBytes(l *loader, e entry) error {
 	var err error
 	l.cfg.MaxBodyBytes, err = parseBytes(e, 1<<62)
+	return err
+}
+
+// maxPlaylistBytesLimit is the highest limits.max-playlist-bytes. The
+// media route holds a rewritten playlist in memory before sending it.
+const maxPlaylistBytesLimit = 1 << 30
+
+func setMaxPlaylistBytes(l *loader, e entry) error {
+	n, err := parseBytes(e, maxPlaylistBytesLimit)
+	l.cfg.MaxPlaylistBytes = int(n)
 	return err
 }
 

@@ -3,7 +3,9 @@
 //
 // The samples are four seconds of ffmpeg's testsrc2 pattern with a 440 Hz
 // tone, made by `make demo-media` with Debian's ffmpeg: sample.mp4 in H.264
-// and AAC, sample.webm in VP9 and Opus.
+// and AAC, sample.webm in VP9 and Opus. hls/ holds the same pattern as an
+// HLS stream of 16 seconds: master.m3u8 with two variants, 320x180 and
+// 160x90, each in 2-second fMP4 segments with an init segment.
 package demo
 
 import (

@@ -4,6 +4,7 @@
 import {
 	NotAuthorizedError,
 	SignetError,
+	attachSignedHls,
 	attachSignedSource,
 	basicAuthorization,
 	checkRejection,
@@ -26,7 +27,29 @@ const state = {
 	position: 0,
 	/** Milliseconds each signed URL is valid for, as requested. */
 	lifetime: 0,
+	/** The number of times playback stopped to wait for data after it started. */
+	stalls: 0,
+	/** Whether the current source has started playing. */
+	started: false,
 };
+
+/** The path of the HLS sample's master playlist, relative to /media/. */
+const hlsSample = 'hls/master.m3u8';
+
+/** Resolves with the hls.js class, or undefined when the server does not offer it. */
+let hlsLoading;
+
+/** Loads hls.js from vendor/hls.min.js once. */
+function loadHls() {
+	hlsLoading ??= new Promise((resolve) => {
+		const script = document.createElement('script');
+		script.src = 'vendor/hls.min.js';
+		script.onload = () => resolve(/** @type {any} */ (window).Hls);
+		script.onerror = () => resolve(undefined);
+		document.head.append(script);
+	});
+	return hlsLoading;
+}
 
 /** Returns the path of the selected sample, signed as a path-only URL. */
 function sampleUrl() {
@@ -133,6 +156,7 @@ async function play(/** @type {SubmitEvent} */ event) {
 	}
 	stopSource();
 	$('answer').hidden = true;
+
 	const {lifetime, margin} = timing();
 	if (!(lifetime > margin)) {
 		log('The lifetime must be longer than the refresh margin.', 'refused');
@@ -140,7 +164,15 @@ async function play(/** @type {SubmitEvent} */ event) {
 	}
 	state.urls = 0;
 	state.lifetime = lifetime;
+	state.stalls = 0;
+	state.started = false;
 	$('refresh-count').textContent = '0';
+	$('stall-count').textContent = '0';
+	if (sampleUrl().endsWith('.m3u8')) {
+		await playHls(state.client, lifetime, margin);
+		return;
+	}
+
 	const source = attachSignedSource(state.client, video, sampleUrl(), {lifetime, margin});
 	state.source = source;
 	source.addEventListener('url', (e) => onUrl(e.detail));
@@ -152,6 +184,59 @@ async function play(/** @type {SubmitEvent} */ event) {
 	});
 	try {
 		await source.ready;
+		await video.play();
+	} catch (error) {
+		log(`Could not play: ${describeError(error)}`, 'refused');
+	}
+}
+
+/**
+ * Plays the HLS sample with hls.js, signed once for its directory, or
+ * natively where the browser plays HLS, relying on the server to sign the
+ * URIs in the playlists.
+ *
+ * @param {import('./vendor/signet-client/index.js').SignetClient} client
+ * @param {number} lifetime
+ * @param {number} margin
+ */
+async function playHls(client, lifetime, margin) {
+	const Hls = await loadHls();
+	if (!Hls?.isSupported()) {
+		if (!video.canPlayType('application/vnd.apple.mpegurl')) {
+			log('This browser cannot play HLS without hls.js, and the server does not offer vendor/hls.min.js.', 'refused');
+			return;
+		}
+		const source = attachSignedSource(client, video, sampleUrl(), {lifetime, margin, resource: '/media/hls/*'});
+		state.source = source;
+		source.addEventListener('url', (e) => onUrl(e.detail));
+		await startPlaying(source.ready);
+		return;
+	}
+	const stream = attachSignedHls(client, Hls, video, sampleUrl(), {
+		lifetime,
+		margin,
+		// A short buffer spreads the segment requests over the playback, so
+		// that they use each refreshed signature in turn.
+		hlsConfig: {maxBufferLength: 4, maxMaxBufferLength: 6},
+	});
+	state.source = {
+		get current() {
+			return stream.fresh.current;
+		},
+		stop: () => stream.destroy(),
+	};
+	stream.fresh.addEventListener('url', (e) => onUrl(e.detail));
+	stream.hls.on(Hls.Events.ERROR, (/** @type {string} */ _event, /** @type {any} */ data) => {
+		const status = data.response?.code ? ` (HTTP ${data.response.code})` : '';
+		log(`hls.js ${data.fatal ? 'fatal ' : ''}error: ${data.details}${status}`, data.fatal ? 'refused' : '');
+	});
+	await startPlaying(stream.ready);
+}
+
+/** @param {Promise<unknown>} ready */
+async function startPlaying(ready) {
+	try {
+		await ready;
 		await video.play();
 	} catch (error) {
 		log(`Could not play: ${describeError(error)}`, 'refused');
@@ -254,9 +339,12 @@ async function expiredSample() {
 	return signed.url;
 }
 
-/** Returns the selected sample's signature on the other sample's path. */
+/** Returns the selected sample's signature on another sample's path. */
 async function otherFile() {
 	const url = await signedSample();
+	if (url.includes(hlsSample)) {
+		return url.replace(hlsSample, 'sample.mp4');
+	}
 	return url.includes('sample.webm') ? url.replace('sample.webm', 'sample.mp4') : url.replace('sample.mp4', 'sample.webm');
 }
 
@@ -275,6 +363,19 @@ $('try-unsigned').addEventListener('click', () => tryRejected('Unsigned URL', as
 $('try-tampered').addEventListener('click', () => tryRejected('Tampered signature', async () => tamper(await signedSample())));
 $('try-other').addEventListener('click', () => tryRejected('Signature of another file', otherFile));
 $('try-expired').addEventListener('click', () => tryRejected('Expired URL', expiredSample));
+video.addEventListener('playing', () => {
+	state.started = true;
+});
+video.addEventListener('waiting', () => {
+	// Waiting before the first frame is loading, and during a seek or a
+	// loop, seeking; any other wait is a stall.
+	if (!state.started || !state.source || video.seeking) {
+		return;
+	}
+	state.stalls++;
+	$('stall-count').textContent = String(state.stalls);
+	log(`Playback stalled at ${video.currentTime.toFixed(1)} s, waiting for data.`, 'refused');
+});
 video.addEventListener('timeupdate', () => {
 	// A new source resets the position to 0 before the client restores it.
 	if (video.readyState > 0) {

@@ -39,7 +39,9 @@ var reasonMessages = map[core.Reason]string{
 }
 
 // handleMedia verifies the request URL and only then serves the file it
-// names. Rejected requests get the verifier's status and reason code.
+// names. Rejected requests get the verifier's status and reason code. An
+// HLS playlist granted by a prefix-scoped policy is rewritten so that its
+// URIs inside the scope carry the request's signing parameters.
 // Behind trusted proxies, the URL and the client address are those that
 // the proxy names in its forwarding headers.
 func (s *Server) handleMedia(c *gin.Context) {
@@ -57,15 +59,19 @@ func (s *Server) handleMedia(c *gin.Context) {
 	if o.trusted {
 		recordOf(r).forwarded = o.client.String()
 	}
-	res := s.verifier.Verify(o.url(originForm(r.RequestURI)), o.client, now)
+	target := o.url(originForm(r.RequestURI))
+	res, scope, scoped := s.verifyMedia(r, target, &o, now)
 	s.metrics.observeVerification(res, now)
 	rec := recordOf(r)
 	rec.keyID, rec.reason = res.KeyID, string(res.Reason)
-	if !res.OK() {
+	switch {
+	case !res.OK():
 		s.failVerify(c, res)
-		return
+	case scoped:
+		s.servePlaylist(c, res, scope, target, now)
+	default:
+		s.serveMedia(c, res, now)
 	}
-	s.serveMedia(c, res, now)
 }
 
 // serveMedia serves the file that a verified request names.
@@ -181,10 +187,7 @@ func mediaCacheControl(validUntil, now time.Time) string {
 func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string) {
 	f, info, err := openRegular(fsys, name)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			s.logger.Warn("cannot open file", "file", name, "error", err, "key_id", recordOf(c.Request).keyID)
-		}
-		s.notFound(c)
+		s.serveFileError(c, name, err)
 		return
 	}
 	defer f.Close()
@@ -197,10 +200,22 @@ func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string
 	h := c.Writer.Header()
 	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if isPlaylist(name) {
+		h.Set("Content-Type", playlistType)
+	}
 	if !info.ModTime().IsZero() {
 		h.Set("ETag", fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size()))
 	}
-	http.ServeContent(c.Writer, c.Request, path.Base(name), info.ModTime(), content)
+	http.ServeContent(fileWriter{c.Writer}, c.Request, path.Base(name), info.ModTime(), content)
+}
+
+// serveFileError responds with 404 to a file that cannot be opened, and logs
+// every error other than a missing file.
+func (s *Server) serveFileError(c *gin.Context, name string, err error) {
+	if !errors.Is(err, fs.ErrNotExist) {
+		s.logger.Warn("cannot open file", "file", name, "error", err, "key_id", recordOf(c.Request).keyID)
+	}
+	s.notFound(c)
 }
 
 // errNotRegular reports a directory or special file, served as missing.

@@ -122,6 +122,9 @@ func withDefaults(cfg config.Config) config.Config {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = config.DefaultMaxBodyBytes
 	}
+	if cfg.MaxPlaylistBytes == 0 {
+		cfg.MaxPlaylistBytes = config.DefaultMaxPlaylistBytes
+	}
 	if cfg.ClientHeader == "" {
 		cfg.ClientHeader = config.HeaderXForwardedFor
 	}
@@ -171,6 +174,8 @@ func checkLimits(cfg *config.Config) error {
 		return fmt.Errorf("negative MaxURLBytes %d", cfg.MaxURLBytes)
 	case cfg.MaxBodyBytes < 0:
 		return fmt.Errorf("negative MaxBodyBytes %d", cfg.MaxBodyBytes)
+	case cfg.MaxPlaylistBytes < 0:
+		return fmt.Errorf("negative MaxPlaylistBytes %d", cfg.MaxPlaylistBytes)
 	case cfg.ClientHeader != config.HeaderXForwardedFor && cfg.ClientHeader != config.HeaderForwarded:
 		return fmt.Errorf("invalid ClientHeader %q: use %s or %s", cfg.ClientHeader,
 			config.HeaderXForwardedFor, config.HeaderForwarded)
@@ -244,11 +249,31 @@ func (s *Server) openDirs() error {
 	return nil
 }
 
+// maxQuietLeeway is the largest verify.leeway that passes without a
+// warning: clocks that need more are a problem to fix, not to allow for.
+const maxQuietLeeway = 5 * time.Minute
+
+// warnRiskySettings logs settings that are valid but weaken verification:
+// trusting every address as a proxy, and a long leeway.
+func (s *Server) warnRiskySettings() {
+	for _, network := range s.cfg.TrustedProxies {
+		if network.Bits() == 0 {
+			s.logger.Warn("proxy.trusted contains "+network.String()+
+				", so every client may set the forwarding headers; list only your proxies", "network", network.String())
+		}
+	}
+	if s.cfg.Leeway > maxQuietLeeway {
+		s.logger.Warn("verify.leeway accepts expired URLs for a long time; synchronize the clocks and lower it",
+			"leeway", s.cfg.Leeway.String())
+	}
+}
+
 // logStartup logs the key ids with their prefixes, never a secret.
 func (s *Server) logStartup() {
 	if s.skipVerify {
 		s.logger.Warn("benchmark build: the media route serves files without verification")
 	}
+	s.warnRiskySettings()
 	for _, k := range s.cfg.Keys {
 		if !s.cfg.Signs(k) {
 			s.logger.Info("key verifies only", "key_id", k.ID)

@@ -190,6 +190,57 @@ export declare function attachSignedSource(
 	options?: SignedSourceOptions,
 ): SignedSource;
 
+/** The part of an hls.js instance that attachSignedHls uses. */
+export interface HlsLike {
+	loadSource(url: string): void;
+	attachMedia(media: HTMLMediaElement): void;
+	on(event: string, listener: (event: string, data: any) => void): void;
+	off(event: string, listener: (event: string, data: any) => void): void;
+	destroy(): void;
+}
+
+/** The hls.js class, or a class with the same constructor and events. */
+export interface HlsConstructor<H extends HlsLike = HlsLike> {
+	new (config?: Record<string, unknown>): H;
+	readonly Events: {readonly ERROR: string};
+}
+
+/** The hls.js configuration hooks that sign the requests of a stream. */
+export interface HlsSigningHooks {
+	/** Opens xhr with the signed URL; returns a promise before the first signature. */
+	xhrSetup(xhr: XMLHttpRequest, url: string): Promise<void> | void;
+	/** Returns the Request with the signed URL, or a promise of it before the first signature. */
+	fetchSetup(context: {url: string}, init: RequestInit): Request | Promise<Request>;
+}
+
+/** Options of attachSignedHls. */
+export interface SignedHlsOptions extends KeepFreshOptions {
+	/** The prefix pattern ending in `*` that one signature covers. @default the playlist's directory plus `*` */
+	resource?: string;
+	/** Configuration for the hls.js constructor; xhrSetup and fetchSetup are replaced. */
+	hlsConfig?: Record<string, unknown>;
+}
+
+/** An HLS stream played with hls.js under a signature that keepFresh renews. */
+export interface SignedHls<H extends HlsLike = HlsLike> {
+	readonly hls: H;
+	readonly fresh: FreshUrl;
+	/** Resolves with the first signed URL, once hls.js loads it. */
+	readonly ready: Promise<SignedUrl>;
+	/** Stops refreshing and destroys the hls.js instance. */
+	destroy(): void;
+}
+
+export declare function hlsSigningHooks(fresh: FreshUrl): HlsSigningHooks;
+export declare function streamResource(url: string): string;
+export declare function attachSignedHls<H extends HlsLike>(
+	client: SignetClient,
+	Hls: HlsConstructor<H>,
+	media: HTMLMediaElement,
+	url: string | URL,
+	options?: SignedHlsOptions,
+): SignedHls<H>;
+
 export declare function checkRejection(url: string, fetch?: typeof globalThis.fetch): Promise<MediaRejectedError | undefined>;
 
 export declare function basicAuthorization(username: string, password: string): string;

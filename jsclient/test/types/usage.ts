@@ -1,5 +1,7 @@
 // Compiled by `tsc -p test/types`, never run: it checks that the
 // declarations in types/index.d.ts describe the way the README uses them.
+import Hls from 'hls.js';
+import {attachSignedHls, hlsSigningHooks, streamResource} from '@signet-media/client';
 import {
 	BadRequestError,
 	NotAuthorizedError,
@@ -76,3 +78,20 @@ function describe(error: unknown): string {
 }
 void describe;
 void play;
+
+// hls.js itself satisfies HlsConstructor, so a player passes its class.
+
+declare const hlsVideo: HTMLVideoElement;
+const stream = attachSignedHls(client, Hls, hlsVideo, '/media/hls/master.m3u8', {
+	lifetime: 60_000,
+	margin: 20_000,
+	hlsConfig: {maxBufferLength: 4},
+});
+const level: number = stream.hls.currentLevel;
+stream.ready.then((signed) => signed.validUntil.getTime());
+stream.destroy();
+const hooks = hlsSigningHooks(stream.fresh);
+new Hls({xhrSetup: hooks.xhrSetup, fetchSetup: hooks.fetchSetup});
+const pattern: string = streamResource('/media/hls/master.m3u8');
+void level;
+void pattern;
