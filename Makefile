@@ -13,7 +13,10 @@ build:
 	$(GO) build -o $(BIN) ./cmd/signet
 
 # demo runs the server with a fresh demo key and user on 127.0.0.1:8080.
+# It installs the JavaScript client's npm packages for hls.js, which the
+# player page needs to play the HLS sample in browsers without native HLS.
 demo: build
+	@test -d jsclient/node_modules || (cd jsclient && npm ci --no-audit --no-fund)
 	./$(BIN) serve
 
 # test runs the unit and end-to-end tests, the conformance vectors through

@@ -5,6 +5,7 @@ package signet
 import (
 	"embed"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -16,19 +17,29 @@ var assets embed.FS
 // to the page.
 const clientPath = "vendor/signet-client"
 
+// hlsPath is where the player page looks for hls.js, relative to the page.
+const hlsPath = "vendor/hls.min.js"
+
 // PlayerFS returns the player demo page with the JavaScript client's
-// sources under vendor/signet-client/, as the page imports them.
-func PlayerFS() fs.FS {
-	return playerFS{}
+// sources under vendor/signet-client/, as the page imports them. When
+// hlsFile names a file, it is served as vendor/hls.min.js, the hls.js
+// that the page loads for HLS streams; signet does not embed hls.js.
+func PlayerFS(hlsFile string) fs.FS {
+	return playerFS{hlsFile: hlsFile}
 }
 
-type playerFS struct{}
+type playerFS struct {
+	hlsFile string
+}
 
-// Open opens a file of player-demo/, or of jsclient/src/ for a name under
-// clientPath.
-func (playerFS) Open(name string) (fs.File, error) {
+// Open opens a file of player-demo/, of jsclient/src/ for a name under
+// clientPath, or the hls.js file.
+func (p playerFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if name == hlsPath && p.hlsFile != "" {
+		return os.Open(p.hlsFile)
 	}
 	if rest, ok := strings.CutPrefix(name, clientPath); ok && (rest == "" || rest[0] == '/') {
 		return assets.Open(path.Join("jsclient/src", rest))

@@ -14,7 +14,7 @@ func TestPlayerFS(t *testing.T) {
 		"vendor/signet-client/client.js": "jsclient/src/client.js",
 	}
 	for name, source := range tests {
-		got, err := fs.ReadFile(PlayerFS(), name)
+		got, err := fs.ReadFile(PlayerFS(""), name)
 		if err != nil {
 			t.Errorf("read %s: %v", name, err)
 			continue
@@ -27,8 +27,12 @@ func TestPlayerFS(t *testing.T) {
 			t.Errorf("%s differs from %s", name, source)
 		}
 	}
-	for _, name := range []string{"../go.mod", "vendor/signet-client/../../go.mod", "vendor/other.js", "jsclient/src/index.js"} {
-		if _, err := fs.ReadFile(PlayerFS(), name); err == nil {
+	script, err := fs.ReadFile(PlayerFS("go.mod"), "vendor/hls.min.js")
+	if want, _ := os.ReadFile("go.mod"); err != nil || string(script) != string(want) {
+		t.Errorf("vendor/hls.min.js is not the file given: %v", err)
+	}
+	for _, name := range []string{"../go.mod", "vendor/hls.min.js", "vendor/signet-client/../../go.mod", "vendor/other.js", "jsclient/src/index.js"} {
+		if _, err := fs.ReadFile(PlayerFS(""), name); err == nil {
 			t.Errorf("read %s: no error, want one", name)
 		}
 	}

@@ -98,8 +98,18 @@ func (s *Server) failVerify(c *gin.Context, res core.Result) {
 		message = "the URL is not accepted"
 	}
 	c.Header(reasonHeader, string(res.Reason))
+	if res.Status == http.StatusUnauthorized {
+		// RFC 9110 requires a challenge with every 401. No standard
+		// scheme names signed URLs; browsers show no login dialog for an
+		// unknown one.
+		c.Header("WWW-Authenticate", signedURLChallenge)
+	}
 	s.fail(c, res.Status, problem{Error: message, Reason: string(res.Reason)})
 }
+
+// signedURLChallenge is the WWW-Authenticate challenge of an unsigned
+// media request.
+const signedURLChallenge = `SignedURL realm="signet", params="policy keyId signature"`
 
 // requestURL returns the URL as the client sent it: scheme, Host header
 // and the raw request target. The scheme is https only on a TLS
@@ -165,10 +175,17 @@ func fileName(raw, prefix string) (string, bool) {
 		return ".", true
 	}
 	name, ok := strings.CutPrefix(cleaned, prefix)
-	if !ok || !fs.ValidPath(name) {
+	if !ok || !fs.ValidPath(name) || hasHiddenSegment(name) {
 		return "", false
 	}
 	return name, true
+}
+
+// hasHiddenSegment reports whether a path has a segment starting with
+// '.', such as .git or .htpasswd: files that a media directory may hold
+// but that a prefix-scoped signature must not open.
+func hasHiddenSegment(name string) bool {
+	return strings.HasPrefix(name, ".") && name != "." || strings.Contains(name, "/.")
 }
 
 // mediaCacheControl returns the Cache-Control of a verified media

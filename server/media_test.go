@@ -155,6 +155,9 @@ func checkRejected(t *testing.T, r *response, status int, reason string) {
 	if strings.Contains(string(r.body), fileContent) {
 		t.Error("a rejected response contains the file")
 	}
+	if challenge := r.header.Get("WWW-Authenticate"); (status == http.StatusUnauthorized) != (challenge != "") {
+		t.Errorf("status %d with WWW-Authenticate %q", status, challenge)
+	}
 }
 
 func TestMediaExpired(t *testing.T) {
@@ -285,6 +288,10 @@ func TestFileName(t *testing.T) {
 		{"/media/a%00", "", false},
 		{"/media/a%zz", "", false},
 		{"/other/a.txt", "", false},
+		{"/media/.git/config", "", false},
+		{"/media/sub/.htpasswd", "", false},
+		{"/media/.hidden", "", false},
+		{"/media/a.b/c..d.txt", "a.b/c..d.txt", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {

@@ -17,6 +17,11 @@ import (
 	"github.com/signet-media/signet/server"
 )
 
+// demoHLSScript is hls.js as npm installs it for the JavaScript client.
+// The demo offers it to the player page when it runs from the repository,
+// so that browsers without native HLS play the HLS sample.
+const demoHLSScript = "jsclient/node_modules/hls.js/dist/hls.min.js"
+
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[--config FILE]... [--listen ADDRESS] [--log-format text|json]", stderr)
 	var configs stringList
@@ -106,7 +111,11 @@ func serveConfig(paths []string, listen string, stdout io.Writer) (*config.Confi
 	if err != nil {
 		return nil, err
 	}
-	cfg.PlayerFS = signet.PlayerFS()
+	hlsFile := ""
+	if _, err := os.Stat(demoHLSScript); err == nil {
+		hlsFile = demoHLSScript
+	}
+	cfg.PlayerFS = signet.PlayerFS(hlsFile)
 	printDemoHelp(stdout, cfg, password)
 	return cfg, nil
 }
