@@ -13,11 +13,11 @@ import (
 //go:embed player-demo/index.html player-demo/style.css player-demo/app.js jsclient/src
 var assets embed.FS
 
-// clientPath is where the player page finds the JavaScript client, relative
-// to the page.
+// clientPath is the directory of the JavaScript client, relative to the
+// player page.
 const clientPath = "vendor/signet-client"
 
-// hlsPath is where the player page looks for hls.js, relative to the page.
+// hlsPath is the path of hls.js, relative to the player page.
 const hlsPath = "vendor/hls.min.js"
 
 // PlayerFS returns the player demo page with the JavaScript client's

@@ -15,7 +15,8 @@ import (
 	"github.com/signet-media/signet/core/internal/uri"
 )
 
-// Reason is the stable code that says why a verification ended as it did.
+// Reason is the stable code of a verification's outcome: why a request
+// was rejected, or "ok".
 type Reason string
 
 // The reasons, in the order the checks run. The first check that fails

@@ -8,9 +8,9 @@ import (
 )
 
 // fileWriter adds io.ReaderFrom to gin's response writer, which lacks it.
-// http.ServeContent copies a file with io.Copy: without ReadFrom on the
+// http.ServeContent copies a file with io.Copy. Without ReadFrom on the
 // writer, every response allocates a 32 KiB buffer and copies the file
-// through it; with ReadFrom, net/http sends an *os.File with sendfile.
+// through it. With ReadFrom, net/http sends an *os.File with sendfile.
 type fileWriter struct {
 	gin.ResponseWriter
 }
