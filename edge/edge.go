@@ -1,8 +1,8 @@
 // Package edge is the HTTP gateway of signet edge: it verifies every
 // request with the WebAssembly module and then proxies it to an origin or
 // serves it from a directory. Statuses, the X-Signet-Reason header, JSON
-// error bodies, Cache-Control and log redaction are those of signet
-// serve's media route.
+// error bodies, Cache-Control, trusted proxies, the rewriting of HLS
+// playlists and log redaction are those of signet serve's media route.
 package edge
 
 import (
@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/core"
 	"github.com/signet-media/signet/server"
 	"github.com/signet-media/signet/wasm"
 )
@@ -29,16 +31,39 @@ const maxTargetBytes = 8 << 10
 // Gateway verifies requests and passes the accepted ones to a backend. It
 // is safe for concurrent use.
 type Gateway struct {
-	pool   atomic.Pointer[wasm.Pool]
-	logger *slog.Logger
-	now    func() time.Time
-	proxy  *httputil.ReverseProxy // nil when serving files
-	files  fs.FS                  // nil when proxying
+	settings atomic.Pointer[Settings]
+	logger   *slog.Logger
+	now      func() time.Time
+	proxy    *httputil.ReverseProxy // nil when serving files
+	files    fs.FS                  // nil when proxying
+}
+
+// Settings is the part of a Gateway's configuration that a reload of the
+// configuration file replaces.
+type Settings struct {
+	// Pool verifies every request in the WebAssembly module.
+	Pool *wasm.Pool
+
+	// Verifier holds the same keys natively. It verifies a playlist
+	// request again after Pool granted it, because only the native
+	// verifier returns the scope of a prefix-scoped policy, which the
+	// playlist is rewritten for. When nil, playlists pass unchanged.
+	Verifier *core.Verifier
+
+	// Proxies are the trusted proxies whose forwarding headers name the
+	// scheme, host and client address of a request. The zero value
+	// trusts no peer.
+	Proxies server.ProxyPolicy
+
+	// MaxPlaylistBytes bounds a playlist that is rewritten, both as read
+	// and as rewritten; longer ones get 507. Default
+	// config.DefaultMaxPlaylistBytes.
+	MaxPlaylistBytes int
 }
 
 // Config configures a Gateway. Exactly one of Origin and Files is set.
 type Config struct {
-	Pool   *wasm.Pool
+	Settings
 	Origin *url.URL // requests go here, path and query unchanged
 	Files  fs.FS    // or are served from here, the URL path being the name
 	Logger *slog.Logger
@@ -60,14 +85,22 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Origin != nil {
 		g.proxy = g.newProxy(cfg.Origin)
 	}
-	g.pool.Store(cfg.Pool)
+	g.Reload(cfg.Settings)
 	return g, nil
 }
 
-// SetPool replaces the pool, as after a reload of the keys, and returns
-// the old one, which the caller closes.
-func (g *Gateway) SetPool(p *wasm.Pool) *wasm.Pool {
-	return g.pool.Swap(p)
+// Reload replaces the settings, as after a reload of the configuration,
+// and returns the old pool, which the caller closes. Requests that arrive
+// afterwards use the new settings.
+func (g *Gateway) Reload(s Settings) *wasm.Pool {
+	if s.MaxPlaylistBytes <= 0 {
+		s.MaxPlaylistBytes = config.DefaultMaxPlaylistBytes
+	}
+	old := g.settings.Swap(&s)
+	if old == nil {
+		return nil
+	}
+	return old.Pool
 }
 
 // ServeHTTP verifies the request and passes it on, or answers with the
@@ -82,6 +115,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // record is what the log line of a request reports beyond the request.
 type record struct {
 	reason, keyID, err string
+	forwarded          string // the client address named by a trusted proxy
+}
+
+// failed records the error response that the backend wrote for a
+// verified request, keeping the key id and the forwarded client.
+func (rec *record) failed(written record) {
+	rec.reason, rec.err = written.reason, written.err
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
@@ -92,82 +132,95 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	case len(r.RequestURI) > maxTargetBytes:
 		return writeProblem(w, http.StatusRequestURITooLong, "request target longer than 8192 bytes", "")
 	}
+	s := g.settings.Load()
+	origin, err := s.Proxies.Resolve(r)
+	if err != nil {
+		return writeRejection(w, http.StatusBadRequest, err.Error(), server.ReasonInvalidForwarded)
+	}
+
 	now := g.now()
-	// TODO: take the scheme, host and client address from the
-	// X-Forwarded-* headers of trusted proxies, as signet serve cannot yet.
-	res, err := g.pool.Load().Verify(r.Context(), server.MediaRequestURL(r), server.MediaClientAddr(r), now)
+	res, err := s.Pool.Verify(r.Context(), origin.URL, origin.Client, now)
 	if err != nil {
 		g.logger.Error("WebAssembly verification failed", "error", err)
 		return writeProblem(w, http.StatusInternalServerError, "internal server error", "")
 	}
 	if !res.OK() {
-		w.Header().Set("X-Signet-Reason", string(res.Reason))
-		rec := writeProblem(w, res.Status, server.ReasonMessage(res.Reason), string(res.Reason))
-		rec.keyID = res.KeyID
-		return rec
+		return writeVerifyRejection(w, res)
 	}
 	rec := record{reason: string(res.Reason), keyID: res.KeyID}
-	cacheControl := server.MediaCacheControl(res.ValidUntil, now)
-	if g.proxy != nil {
-		ctx := context.WithValue(r.Context(), cacheControlKey{}, cacheControl)
+	if origin.Forwarded {
+		rec.forwarded = origin.Client.String()
+	}
+
+	pl, rejected := g.playlistScope(s, r, &origin, now)
+	if rejected != nil {
+		return writeVerifyRejection(w, *rejected)
+	}
+	return g.pass(w, r, &request{
+		cacheControl: server.MediaCacheControl(res.ValidUntil, now),
+		origin:       origin,
+		playlist:     pl,
+		rec:          &rec,
+	})
+}
+
+// request carries the verification results that the backend uses.
+type request struct {
+	cacheControl string
+	origin       server.MediaOrigin
+	playlist     *playlist // the scope to rewrite a playlist for, or nil
+	rec          *record   // updated by the backend when it fails
+}
+
+// pass passes a verified request to the origin or the directory.
+func (g *Gateway) pass(w http.ResponseWriter, r *http.Request, req *request) record {
+	switch {
+	case g.proxy != nil:
+		ctx := context.WithValue(r.Context(), requestKey{}, req)
 		g.proxy.ServeHTTP(w, r.WithContext(ctx))
-		return rec
+	case req.playlist != nil:
+		g.servePlaylistFile(w, r, req)
+	default:
+		g.serveFile(w, r, req)
 	}
-	return g.serveFile(w, r, cacheControl, rec)
+	return *req.rec
 }
 
-type cacheControlKey struct{}
-
-// newProxy returns a reverse proxy to origin that sets X-Forwarded-* and
-// replaces the origin's Cache-Control with the token's, unless the origin
-// forbids storing the response.
-func (g *Gateway) newProxy(origin *url.URL) *httputil.ReverseProxy {
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(origin)
-			pr.Out.URL.RawQuery = pr.In.URL.RawQuery
-			pr.SetXForwarded()
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			h := resp.Header
-			if resp.StatusCode >= 400 || containsToken(h.Get("Cache-Control"), "no-store") {
-				h.Set("Cache-Control", "no-store")
-				return nil
-			}
-			cc, _ := resp.Request.Context().Value(cacheControlKey{}).(string)
-			h.Set("Cache-Control", cc)
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			g.logger.Error("origin request failed", "error", err)
-			writeProblem(w, http.StatusBadGateway, "the origin did not answer", "")
-		},
+func (g *Gateway) serveFile(w http.ResponseWriter, r *http.Request, req *request) {
+	f, info, name, ok := g.openFile(w, r, req.rec)
+	if !ok {
+		return
 	}
+	defer f.Close()
+	content, ok := f.(io.ReadSeeker)
+	if !ok {
+		g.logger.Error("file does not support seeking", "file", name)
+		req.rec.failed(writeProblem(w, http.StatusInternalServerError, "internal server error", ""))
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", req.cacheControl)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, path.Base(name), info.ModTime(), content)
 }
 
-func (g *Gateway) serveFile(w http.ResponseWriter, r *http.Request, cacheControl string, rec record) record {
+// openFile opens the regular file that r names. When it cannot, it
+// writes 404, sets rec and returns false.
+func (g *Gateway) openFile(w http.ResponseWriter, r *http.Request, rec *record) (fs.File, fs.FileInfo, string, bool) {
 	name, ok := server.MediaFileName(r, "/")
 	if !ok || name == "." {
-		return writeProblem(w, http.StatusNotFound, "not found", "")
+		rec.failed(writeProblem(w, http.StatusNotFound, "not found", ""))
+		return nil, nil, "", false
 	}
 	f, info, err := server.OpenMediaFile(g.files, name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			g.logger.Warn("cannot open file", "file", name, "error", err, "key_id", rec.keyID)
 		}
-		return writeProblem(w, http.StatusNotFound, "not found", "")
+		rec.failed(writeProblem(w, http.StatusNotFound, "not found", ""))
+		return nil, nil, "", false
 	}
-	defer f.Close()
-	content, ok := f.(io.ReadSeeker)
-	if !ok {
-		g.logger.Error("file does not support seeking", "file", name)
-		return writeProblem(w, http.StatusInternalServerError, "internal server error", "")
-	}
-	h := w.Header()
-	h.Set("Cache-Control", cacheControl)
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, path.Base(name), info.ModTime(), content)
-	return rec
+	return f, info, name, true
 }
 
 // problem is the JSON body of an error response, as signet serve writes it.
@@ -188,6 +241,20 @@ func writeProblem(w http.ResponseWriter, status int, message, reason string) rec
 	return record{reason: reason, err: message}
 }
 
+// writeRejection writes a JSON error with a reason code, which it also
+// sends in X-Signet-Reason.
+func writeRejection(w http.ResponseWriter, status int, message string, reason core.Reason) record {
+	w.Header().Set("X-Signet-Reason", string(reason))
+	return writeProblem(w, status, message, string(reason))
+}
+
+// writeVerifyRejection writes the verifier's rejection of a request.
+func writeVerifyRejection(w http.ResponseWriter, res core.Result) record {
+	rec := writeRejection(w, res.Status, server.ReasonMessage(res.Reason), res.Reason)
+	rec.keyID = res.KeyID
+	return rec
+}
+
 func (g *Gateway) logRequest(r *http.Request, sw *statusWriter, rec record, elapsed time.Duration) {
 	target, sigHash := server.RedactTarget(r.RequestURI)
 	attrs := []slog.Attr{
@@ -198,7 +265,11 @@ func (g *Gateway) logRequest(r *http.Request, sw *statusWriter, rec record, elap
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
 	}
-	for _, a := range [][2]string{{"reason", rec.reason}, {"key_id", rec.keyID}, {"signature_sha256", sigHash}, {"error", rec.err}} {
+	fields := [][2]string{
+		{"forwarded_client", rec.forwarded}, {"reason", rec.reason}, {"key_id", rec.keyID},
+		{"signature_sha256", sigHash}, {"error", rec.err},
+	}
+	for _, a := range fields {
 		if a[1] != "" {
 			attrs = append(attrs, slog.String(a[0], a[1]))
 		}

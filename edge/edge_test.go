@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,40 +22,62 @@ import (
 
 var testKeys = []core.Key{{ID: "edge", Secret: "edge-secret-0123456789", URLs: []string{"http://127.0.0.1/"}}}
 
-// newTestPool builds the module and returns a pool with the test key.
-func newTestPool(t *testing.T) *wasm.Pool {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "signet.wasm")
+// testRuntime is the module, built and compiled once for all tests. It
+// stays open until the test binary exits.
+var testRuntime = sync.OnceValues(func() (*wasm.Runtime, error) {
+	dir, err := os.MkdirTemp("", "signet-edge-test")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "signet.wasm")
 	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "../wasm/guest")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+		return nil, fmt.Errorf("go build: %v\n%s", err, b)
 	}
 	module, err := wasm.ReadModule(out)
+	if err != nil {
+		return nil, err
+	}
+	return wasm.Compile(context.Background(), module, wasm.Options{})
+})
+
+// newTestPool returns a pool of the module with the test key.
+func newTestPool(t *testing.T) *wasm.Pool {
+	t.Helper()
+	rt, err := testRuntime()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rt, err := wasm.Compile(ctx, module, wasm.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close(ctx) })
 	pool, err := rt.NewPool(ctx, core.VerifierConfig{Keys: testKeys, NonStrict: true}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { pool.Close(ctx) })
 	return pool
 }
 
 // sign signs a path on base for the test key, valid until validUntil.
 func sign(t *testing.T, base, path string, validUntil time.Time) string {
 	t.Helper()
+	return signRequest(t, base, core.SignRequest{URL: path, ValidUntil: validUntil})
+}
+
+// signRequest signs req, whose URL and Resource are paths, for the test
+// key, and returns the signed URL on base.
+func signRequest(t *testing.T, base string, req core.SignRequest) string {
+	t.Helper()
 	signer, err := core.NewSigner(core.SignerConfig{Keys: testKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, err := signer.Sign(core.SignRequest{URL: "http://127.0.0.1" + path, ValidUntil: validUntil})
+	req.URL = "http://127.0.0.1" + req.URL
+	if req.Resource != "" {
+		req.Resource = "http://127.0.0.1" + req.Resource
+	}
+	signed, err := signer.Sign(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +106,7 @@ func TestGatewayFiles(t *testing.T) {
 	}
 	now := time.Now().Truncate(time.Second)
 	clock := func() time.Time { return now }
-	gw, err := New(Config{Pool: newTestPool(t), Files: root.FS(), Now: clock, Logger: slog.New(slog.DiscardHandler)})
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Files: root.FS(), Now: clock, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +159,7 @@ func TestGatewayProxy(t *testing.T) {
 	}))
 	defer origin.Close()
 	u, _ := url.Parse(origin.URL)
-	gw, err := New(Config{Pool: newTestPool(t), Origin: u, Logger: slog.New(slog.DiscardHandler)})
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Origin: u, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/core"
 	"github.com/signet-media/signet/edge"
+	"github.com/signet-media/signet/server"
 	"github.com/signet-media/signet/wasm"
 )
 
@@ -77,12 +79,13 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 		return err
 	}
 	defer rt.Close(context.Background())
-	pool, err := o.newPool(ctx, rt)
+	settings, err := o.loadSettings(ctx, rt, logger)
 	if err != nil {
 		return err
 	}
-	gw, err := o.newGateway(pool, logger)
+	gw, err := o.newGateway(settings, logger)
 	if err != nil {
+		settings.Pool.Close(ctx)
 		return err
 	}
 	go o.reloadOnHangup(ctx, rt, gw, logger)
@@ -95,17 +98,34 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 	return serveUntilDone(ctx, &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}, ln, logger)
 }
 
-// newPool loads the keys from the configuration file and makes a pool.
-func (o *edgeOptions) newPool(ctx context.Context, rt *wasm.Runtime) (*wasm.Pool, error) {
+// loadSettings loads the configuration file and builds the module pool
+// and the native verifier from its keys, and the trusted proxies and the
+// playlist limit from its other keys.
+func (o *edgeOptions) loadSettings(ctx context.Context, rt *wasm.Runtime, logger *slog.Logger) (edge.Settings, error) {
 	cfg, err := config.Load(o.config)
 	if err != nil {
-		return nil, err
+		return edge.Settings{}, err
 	}
-	return rt.NewPool(ctx, cfg.VerifierConfig(), o.poolSize)
+	verifier, err := core.NewVerifier(cfg.VerifierConfig())
+	if err != nil {
+		return edge.Settings{}, err
+	}
+	pool, err := rt.NewPool(ctx, cfg.VerifierConfig(), o.poolSize)
+	if err != nil {
+		return edge.Settings{}, err
+	}
+	logger.Info("configuration loaded", "config", o.config, "trusted_proxies", cfg.TrustedProxies,
+		"client_header", cfg.ClientHeader, "max_playlist_bytes", cfg.MaxPlaylistBytes)
+	return edge.Settings{
+		Pool:             pool,
+		Verifier:         verifier,
+		Proxies:          server.NewProxyPolicy(cfg),
+		MaxPlaylistBytes: cfg.MaxPlaylistBytes,
+	}, nil
 }
 
-func (o *edgeOptions) newGateway(pool *wasm.Pool, logger *slog.Logger) (*edge.Gateway, error) {
-	cfg := edge.Config{Pool: pool, Logger: logger}
+func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*edge.Gateway, error) {
+	cfg := edge.Config{Settings: settings, Logger: logger}
 	if o.origin != "" {
 		u, err := url.Parse(o.origin)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -122,8 +142,9 @@ func (o *edgeOptions) newGateway(pool *wasm.Pool, logger *slog.Logger) (*edge.Ga
 	return edge.New(cfg)
 }
 
-// reloadOnHangup reloads the keys on SIGHUP. A configuration that fails
-// to load keeps the old keys.
+// reloadOnHangup reloads the configuration on SIGHUP: the keys, the
+// trusted proxies and the playlist limit. A configuration that fails to
+// load keeps the old one.
 func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *edge.Gateway, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -134,13 +155,13 @@ func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *
 			return
 		case <-hup:
 		}
-		pool, err := o.newPool(ctx, rt)
+		settings, err := o.loadSettings(ctx, rt, logger)
 		if err != nil {
-			logger.Error("reload failed; keeping the old keys", "config", o.config, "error", err)
+			logger.Error("reload failed; keeping the old configuration", "config", o.config, "error", err)
 			continue
 		}
-		gw.SetPool(pool).Close(ctx)
-		logger.Info("keys reloaded", "config", o.config)
+		gw.Reload(settings).Close(ctx)
+		logger.Info("configuration reloaded", "config", o.config)
 	}
 }
 
