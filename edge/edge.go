@@ -250,6 +250,9 @@ func writeRejection(w http.ResponseWriter, status int, message string, reason co
 
 // writeVerifyRejection writes the verifier's rejection of a request.
 func writeVerifyRejection(w http.ResponseWriter, res core.Result) record {
+	if res.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", server.SignedURLChallenge)
+	}
 	rec := writeRejection(w, res.Status, server.ReasonMessage(res.Reason), res.Reason)
 	rec.keyID = res.KeyID
 	return rec

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/signet-media/signet/core"
+	"github.com/signet-media/signet/server"
 	"github.com/signet-media/signet/wasm"
 )
 
@@ -176,5 +177,8 @@ func TestGatewayProxy(t *testing.T) {
 	resp, _ = get(t, srv.URL+"/v/a.mp4")
 	if resp.StatusCode != 401 {
 		t.Errorf("unsigned: %d, expected 401", resp.StatusCode)
+	}
+	if resp.Header.Get("WWW-Authenticate") != server.SignedURLChallenge {
+		t.Errorf("unsigned: WWW-Authenticate %q, expected the media route's challenge", resp.Header.Get("WWW-Authenticate"))
 	}
 }

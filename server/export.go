@@ -144,3 +144,7 @@ func (p ProxyPolicy) Resolve(r *http.Request) (MediaOrigin, error) {
 		Forwarded: o.trusted,
 	}, nil
 }
+
+// SignedURLChallenge is the WWW-Authenticate challenge that the media
+// route sends with the 401 of an unsigned request.
+const SignedURLChallenge = signedURLChallenge
