@@ -1,12 +1,13 @@
 // Package core signs and verifies URLs with Opencast's stream security
 // protocol.
 //
-// A signed URL carries three query parameters: policy, the base64 of a JSON
-// policy that names the resource and the time (and optionally the client
-// address) it is valid for; keyId, the id of the key that signed it; and
-// signature, the HMAC-SHA256 of the policy under that key's secret. URLs
-// signed here verify in Opencast and the other way round, for every URL
-// that Opencast handles correctly.
+// A signed URL carries three query parameters. The policy parameter is the
+// base64 of a JSON policy that names the resource and the time (and
+// optionally the client address) it is valid for. The keyId parameter is
+// the id of the key that signed it, and the signature parameter is the
+// HMAC-SHA256 of the policy under that key's secret. URLs signed here
+// verify in Opencast and the other way round, for every URL that Opencast
+// handles correctly.
 //
 // A Signer chooses a key by URL prefix and writes the policy and signature:
 //
