@@ -57,7 +57,9 @@ func NewReloader(load func() (*config.Config, error), logger *slog.Logger, opts 
 	if r.metrics == nil {
 		r.metrics = NewMetrics()
 	}
-	r.opts = append(opts, WithMetrics(r.metrics))
+	// Failed logins are counted across reloads too, so that a reload
+	// does not give an attacker a fresh allowance.
+	r.opts = append(opts, WithMetrics(r.metrics), withFailureLimiter(newFailureLimiter()))
 
 	cfg, err := load()
 	if err != nil {

@@ -239,3 +239,39 @@ func httpGet(t *testing.T, rawURL string) string {
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
 }
+
+func TestReloadKeepsLoginThrottle(t *testing.T) {
+	before, after := rotationConfigs(t)
+	configs := []*config.Config{before, after}
+	load := func() (*config.Config, error) {
+		cfg := configs[0]
+		configs = configs[1:]
+		return cfg, nil
+	}
+	rel, err := NewReloader(load, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("NewReloader: %v", err)
+	}
+	ts := httptest.NewServer(rel.Handler())
+	defer ts.Close()
+	attempt := func() int {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/security/sign", strings.NewReader("url=/media/a.txt"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer wrong-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range failureBurst {
+		attempt()
+	}
+	if err := rel.Reload("test"); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	if status := attempt(); status != http.StatusTooManyRequests {
+		t.Errorf("after a reload: status %d, want 429", status)
+	}
+}

@@ -52,8 +52,9 @@ type Server struct {
 	auth     *authenticator
 	proxies  *proxyPolicy
 	metrics  *Metrics
-	media    fs.FS // nil: no media route
-	player   fs.FS // nil: no player route
+	failures *failureLimiter // shared across reloads; nil: the authenticator's own
+	media    fs.FS           // nil: no media route
+	player   fs.FS           // nil: no player route
 	handler  http.Handler
 
 	// skipVerify serves media without verification. Only the option of
@@ -68,6 +69,12 @@ type Option func(*Server)
 // set to a fixed clock. The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
+}
+
+// withFailureLimiter makes the Server count failed logins in l, which a
+// Reloader shares between the Servers of successive configurations.
+func withFailureLimiter(l *failureLimiter) Option {
+	return func(s *Server) { s.failures = l }
 }
 
 // WithMetrics makes the Server count into m, which a Reloader shares
@@ -146,6 +153,9 @@ func (s *Server) setup() error {
 		return err
 	}
 	s.auth = auth
+	if s.failures != nil {
+		auth.failures = s.failures
+	}
 	s.proxies = newProxyPolicy(&s.cfg)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
