@@ -27,13 +27,14 @@ test: deps vet build test-go test-wasm test-js fuzz
 # SUDO runs apt-get as root: empty when make already runs as root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-# deps installs what the tests need beyond Go and Node: Debian's chromium
-# and nginx with apt-get when they are missing, and the npm packages of the
+# deps installs what the tests need beyond Go and Node: Debian's chromium,
+# nginx and caddy with apt-get when they are missing, and the npm packages of the
 # JavaScript client and of the example Worker at their locked versions.
 deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	test -x /usr/bin/caddy || missing="$$missing caddy"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing with apt-get"; \
 		$(SUDO) apt-get update -qq && \

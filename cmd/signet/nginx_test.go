@@ -101,6 +101,7 @@ http {
 		}
 		select {
 		case err := <-done:
+			done <- err // for the cleanup, which waits on done
 			logs, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
 			t.Fatalf("nginx exited: %v\n%s\n%s", err, out.String(), logs)
 		case <-time.After(50 * time.Millisecond):
