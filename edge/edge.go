@@ -21,6 +21,7 @@ import (
 
 	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/core"
+	"github.com/signet-media/signet/internal/httplog"
 	"github.com/signet-media/signet/server"
 	"github.com/signet-media/signet/wasm"
 )
@@ -107,7 +108,7 @@ func (g *Gateway) Reload(s Settings) *wasm.Pool {
 // verifier's status.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := httplog.NewWriter(w)
 	rec := g.serve(sw, r)
 	g.logRequest(r, sw, rec, time.Since(start))
 }
@@ -258,13 +259,13 @@ func writeVerifyRejection(w http.ResponseWriter, res core.Result) record {
 	return rec
 }
 
-func (g *Gateway) logRequest(r *http.Request, sw *statusWriter, rec record, elapsed time.Duration) {
+func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, elapsed time.Duration) {
 	target, sigHash := server.RedactTarget(r.RequestURI)
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("target", target),
 		slog.Int("status", sw.Status()),
-		slog.Int64("bytes", sw.bytes),
+		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
 	}

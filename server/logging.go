@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signet-media/signet/internal/httplog"
 )
 
 // maxLoggedTarget bounds the request target in the request log, in bytes.
@@ -57,7 +58,7 @@ func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.R
 		routed.URL = &url.URL{Path: "/"}
 		routed.RequestURI = "/"
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := httplog.NewWriter(w)
 	engine.ServeHTTP(sw, routed)
 	elapsed := time.Since(start)
 	s.observe(rec, sw.Status(), elapsed)
@@ -78,13 +79,13 @@ func (s *Server) observe(rec *record, status int, elapsed time.Duration) {
 
 // logRequest logs the request line with the signing parameters redacted.
 // Responses with a 5xx status are logged at level Error.
-func (s *Server) logRequest(r *http.Request, sw *statusWriter, rec *record, elapsed time.Duration) {
+func (s *Server) logRequest(r *http.Request, sw *httplog.Writer, rec *record, elapsed time.Duration) {
 	target, sigHash := redactTarget(originForm(r.RequestURI))
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("target", target),
 		slog.Int("status", sw.Status()),
-		slog.Int64("bytes", sw.bytes),
+		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
 	}
@@ -187,65 +188,4 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:maxLoggedTarget] + "...(" + strconv.Itoa(len(s)) + " bytes)"
-}
-
-// statusWriter records the status and the body size of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 && status >= 200 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	return n, err
-}
-
-// ReadFrom copies r to the underlying writer, through its own ReadFrom
-// when it has one, so that net/http can send files with sendfile.
-func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	var n int64
-	var err error
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(r)
-	} else {
-		n, err = io.Copy(w.ResponseWriter, r)
-	}
-	w.bytes += n
-	return n, err
-}
-
-// Status returns the status sent, or 200 when the handler wrote nothing.
-func (w *statusWriter) Status() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-// Flush sends buffered data to the client, when the underlying writer
-// supports it.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap returns the underlying writer, for http.ResponseController.
-func (w *statusWriter) Unwrap() http.ResponseWriter {
-	return w.ResponseWriter
 }
