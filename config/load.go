@@ -119,7 +119,7 @@ func (e entry) errorf(format string, args ...any) error {
 	return &Error{File: e.file, Line: e.line, Key: e.key, Err: fmt.Errorf(format, args...)}
 }
 
-// where formats the entry's location as "file:line".
+// where returns the entry's location as "file:line".
 func (e entry) where() string {
 	return e.file + ":" + strconv.Itoa(e.line)
 }

@@ -116,7 +116,7 @@ func checkKey(k Key) error {
 	return nil
 }
 
-// SignRequest is what to sign.
+// SignRequest is a request to sign one URL, with its conditions.
 type SignRequest struct {
 	// URL is the URL to sign: absolute, or a path starting with '/'.
 	URL string

@@ -104,7 +104,7 @@ func (g *Gateway) Reload(s Settings) *wasm.Pool {
 	return old.Pool
 }
 
-// ServeHTTP verifies the request and passes it on, or answers with the
+// ServeHTTP verifies the request and passes it on, or rejects it with the
 // verifier's status.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -113,7 +113,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.logRequest(r, sw, rec, time.Since(start))
 }
 
-// record is what the log line of a request reports beyond the request.
+// record is the outcome of a request for its log line: reason code, key id
+// and error text.
 type record struct {
 	reason, keyID, err string
 	forwarded          string // the client address named by a trusted proxy
@@ -142,8 +143,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	now := g.now()
 	res, err := s.Pool.Verify(r.Context(), origin.URL, origin.Client, now)
 	if err != nil {
+		// The module trapped, timed out or the client went away: the
+		// request is not granted, and a retry may find a fresh instance.
 		g.logger.Error("WebAssembly verification failed", "error", err)
-		return writeProblem(w, http.StatusInternalServerError, "internal server error", "")
+		w.Header().Set("Retry-After", "1")
+		return writeProblem(w, http.StatusServiceUnavailable, "verification failed; try again", "")
 	}
 	if !res.OK() {
 		return writeVerifyRejection(w, res)

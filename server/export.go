@@ -16,7 +16,7 @@ import (
 	"github.com/signet-media/signet/internal/hls"
 )
 
-// The helpers below let signet edge answer media requests as the media
+// The helpers below let signet edge handle media requests as the media
 // route does.
 
 // MediaRequestURL returns the URL of r as the client sent it, for

@@ -20,9 +20,9 @@ const (
 	cacheControlHeader = "X-Signet-Cache-Control" // Cache-Control for the media response
 )
 
-// nginxMode reads the values of the nginx query parameter: none means
-// false, one boolean (1, true, 0, false...) its value, and anything else is
-// an error, answered as nginx can read it.
+// nginxMode reads the values of the nginx query parameter. No value means
+// false and one boolean (1, true, 0, false...) means its value. Anything
+// else is an error, which the caller rejects in the form nginx can read.
 func nginxMode(values []string) (bool, error) {
 	switch len(values) {
 	case 0:

@@ -65,8 +65,8 @@ func (p *proxyPolicy) trusts(addr netip.Addr) bool {
 	return false
 }
 
-// origin is where a request comes from and the URL the client asked for,
-// as far as the server can tell.
+// origin is the source of a request and the URL the client requested, as
+// far as the server can tell.
 type origin struct {
 	peer    netip.Addr // the connection's peer
 	trusted bool       // the peer is a trusted proxy
@@ -264,8 +264,8 @@ func readForwardedURL(h http.Header, o *origin) error {
 	return nil
 }
 
-// singleHeader returns the value of a header that must appear at most
-// once, trimmed of white space.
+// singleHeader returns the value of a header, trimmed of white space, and
+// an error when the header appears more than once.
 func singleHeader(h http.Header, name string) (value string, ok bool, err error) {
 	values := h.Values(name)
 	switch len(values) {

@@ -17,9 +17,9 @@ import (
 var ErrPoolClosed = errors.New("wasm: pool closed")
 
 // Pool verifies requests on at most size instances of the module, all
-// configured alike. Instances are made when needed and reused; one that
+// configured alike. Instances are made when needed and reused. One that
 // traps or times out is closed, and a new one takes its place on a later
-// call. It is safe for concurrent use.
+// call. A Pool is safe for concurrent use.
 type Pool struct {
 	rt     *Runtime
 	config []byte   // the configuration record
@@ -66,8 +66,8 @@ func (r *Runtime) NewPool(ctx context.Context, cfg core.VerifierConfig, size int
 
 // Verify verifies a request URL, exactly as the client sent it, for a
 // client address at the time now, as core.Verifier.Verify does. It waits
-// for a free instance while all are busy. An error means the module did not
-// answer: the caller should answer 500 and not grant the request.
+// for a free instance while all are busy. An error means the module
+// returned no result, so the caller must not grant the request.
 func (p *Pool) Verify(ctx context.Context, rawURL string, client netip.Addr, now time.Time) (core.Result, error) {
 	return p.verify(ctx, rawURL, client, "", now.UnixMilli())
 }
@@ -187,7 +187,7 @@ func (p *Pool) put(ctx context.Context, in *instance) {
 		<-p.slots
 		return
 	}
-	p.idle <- in // never blocks: there are at most size instances
+	p.idle <- in // idle has room for size instances, and slots allows no more
 }
 
 func (p *Pool) discard(ctx context.Context, in *instance) {

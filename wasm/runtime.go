@@ -74,8 +74,8 @@ type Runtime struct {
 	compiled wazero.CompiledModule
 }
 
-// ReadModule reads a module file, with an error that says how to build
-// it when the file is missing.
+// ReadModule reads a module file. When the file is missing, the error
+// names the file and how to build it.
 func ReadModule(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

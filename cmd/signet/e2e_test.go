@@ -108,7 +108,7 @@ func (s *syncBuffer) String() string {
 }
 
 // startServer runs `signet serve` on a free loopback port and waits until
-// /healthz answers.
+// /healthz responds with 200.
 func startServer(t *testing.T, args ...string) *runningServer {
 	t.Helper()
 	bin, err := buildBinary()
@@ -155,7 +155,7 @@ func (s *runningServer) waitHealthy(t *testing.T) {
 	t.Fatalf("signet serve did not become healthy\n%s", s.logs.String())
 }
 
-// signURL asks the server's sign API for a signed URL.
+// signURL requests a signed URL from the server's sign API.
 func (s *runningServer) signURL(t *testing.T, form url.Values) (int, map[string]string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", s.base+"/api/security/sign", strings.NewReader(form.Encode()))

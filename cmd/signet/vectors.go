@@ -53,8 +53,8 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// engine is a vectors.Engine with a way to release it and a line that
-// says where the cases ran.
+// engine is a vectors.Engine with a function that releases it and a line
+// that reports where the cases ran.
 type engine struct {
 	vectors.Engine
 	close   func()

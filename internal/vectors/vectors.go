@@ -2,8 +2,8 @@
 // verification engine.
 //
 // A vector file is JSON: {"meta": {...}, "cases": [...]}. Each case has an
-// id, an op ("sign" or "verify"), an input and the expected answer. Inputs
-// give the current time; engines must use it instead of the clock.
+// id, an op ("sign" or "verify"), an input and the expected output. Inputs
+// give the current time, which engines use instead of the clock.
 package vectors
 
 import (
@@ -53,7 +53,7 @@ type SignInput struct {
 	Resource     string `json:"resource,omitempty"`
 }
 
-// SignOutput is a signer's answer: accepted with the policy and URL, or
+// SignOutput is a signer's result: accepted with the policy and URL, or
 // rejected with one of the error codes not-accepted, invalid-url,
 // invalid-ip and invalid-resource.
 type SignOutput struct {
@@ -72,7 +72,7 @@ type VerifyInput struct {
 	Strict   bool              `json:"strict"`
 }
 
-// VerifyOutput is a verifier's answer.
+// VerifyOutput is a verifier's result.
 type VerifyOutput struct {
 	Status int    `json:"status"`
 	Reason string `json:"reason"`

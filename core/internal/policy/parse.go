@@ -38,10 +38,10 @@ type parser struct {
 
 // Parse reads a policy. The Resource of the result points into buf, which
 // must not be reused while the result is in use. Parse accepts only a JSON
-// object of exactly the policy's shape: keys in any order with white space
-// between tokens, but no other key at any level, no key given twice, dates
-// as integers within the signed 64-bit range and an IpAddress that is an
-// address or CIDR prefix.
+// object of exactly the policy's shape, with keys in any order and white
+// space between tokens. It rejects any other key at any level, a key given
+// twice, dates that are not integers in the signed 64-bit range, and an
+// IpAddress that is neither an address nor a CIDR prefix.
 func Parse(data []byte, buf *Buffer) (Policy, error) {
 	if len(data) > MaxSize {
 		return Policy{}, ErrTooLarge
@@ -327,7 +327,8 @@ func (ps *parser) parseInt() (int64, error) {
 	return int64(n), nil
 }
 
-// valueTypeError tells a value of another JSON type from broken JSON.
+// valueTypeError returns ErrWrongType when the input at i starts a JSON
+// value of another type, and ErrSyntax otherwise.
 func (ps *parser) valueTypeError(i int) error {
 	if i < len(ps.data) {
 		switch c := ps.data[i]; {

@@ -24,8 +24,9 @@ type Parts struct {
 	HasFragment  bool
 }
 
-// Split returns the components of s. It never fails: text that is not a
-// scheme becomes part of the path, as in RFC 3986, appendix B.
+// Split returns the components of s. It has no error result, because every
+// string splits: text that is not a scheme becomes part of the path, as in
+// RFC 3986, appendix B.
 func Split(s string) Parts {
 	var p Parts
 	if i := strings.IndexByte(s, '#'); i >= 0 {

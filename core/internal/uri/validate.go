@@ -21,10 +21,10 @@ func (p *Problem) Error() string {
 }
 
 // Validate returns a Problem when s is not a valid URI reference in the
-// sense a signer needs: raw spaces, control characters, '"', '\', the other
-// characters RFC 3986 excludes, invisible Unicode format characters and
-// broken percent-encodings are rejected, not repaired. Other non-ASCII
-// characters are allowed, as in an IRI.
+// sense a signer needs. It rejects, rather than repairs, raw spaces,
+// control characters, '"', '\', the other characters RFC 3986 excludes,
+// invisible Unicode format characters and broken percent-encodings. Other
+// non-ASCII characters are allowed, as in an IRI.
 func Validate(s string) *Problem {
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -1,5 +1,5 @@
 /**
- * A fetch stand-in that records each call and answers with handler's
+ * A fetch stand-in that records each call and responds with handler's
  * result. handler gets the call and returns a Response, a plain object to
  * send as a 200 JSON body, or throws.
  *
@@ -43,7 +43,7 @@ export function json(status, body, headers = {}) {
 }
 
 /**
- * Answers a sign call the way signet does: a signed URL whose signature
+ * Responds to a sign call the way signet does: a signed URL whose signature
  * counts the calls, valid until the requested time or for two hours.
  *
  * @param {Call} call

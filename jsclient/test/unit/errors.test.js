@@ -18,8 +18,8 @@ const media = 'https://signet.example.org/media/lecture.mp4?user=alice';
 const fastRetry = {limit: 2, delay: 1, maxDelay: 2};
 
 /**
- * Signs media with a client whose fetch answers every call with
- * answer(), and returns the error and the number of calls.
+ * Signs media with a client whose fetch returns answer() for every call,
+ * and returns the error and the number of calls.
  */
 async function failure(answer, options = {}) {
 	const fetch = stubFetch(answer);

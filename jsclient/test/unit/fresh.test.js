@@ -35,7 +35,7 @@ function shortLivedClient(lifetime, answer) {
 	return {client, fetch};
 }
 
-// running holds every FreshUrl a test made, so that a failed test does not
+// running contains every FreshUrl a test made, so that a failed test does not
 // leave one refreshing and keep the test process alive.
 /** @type {import('@signet-media/client').FreshUrl[]} */
 const running = [];

@@ -4,8 +4,8 @@
 //	GOOS=wasip1 GOARCH=wasm go build
 //
 // It reads a configuration block and then one request per line from
-// stdin, and writes one answer per line to stdout; wasm/README.md gives
-// the format.
+// stdin, and writes one result line per request to stdout. wasm/README.md
+// describes the format.
 package main
 
 import (

@@ -15,7 +15,7 @@ import (
 const maxLine = 1 << 20
 
 // RunCommand reads the configuration and then the requests from in, and
-// writes one answer per request to out.
+// writes one result line per request to out.
 //
 // The configuration is a block of lines ended by an empty line:
 //
@@ -89,7 +89,7 @@ func applyConfigLine(cfg *core.VerifierConfig, text string) error {
 	return nil
 }
 
-// answer verifies one request line and returns the answer line.
+// answer verifies one request line and returns its result line.
 func answer(line string) string {
 	fields := strings.Split(line, "\t")
 	if len(fields) != 3 {
