@@ -19,14 +19,6 @@ import (
 // The helpers below let signet edge handle media requests as the media
 // route does.
 
-// MediaRequestURL returns the URL of r as the client sent it, for
-// core.Verifier.Verify: scheme, Host header and the raw request target.
-func MediaRequestURL(r *http.Request) string { return requestURL(r) }
-
-// MediaClientAddr returns the address of the connection's peer, or the
-// zero Addr when RemoteAddr is no IP address.
-func MediaClientAddr(r *http.Request) netip.Addr { return clientAddr(r) }
-
 // MediaFileName maps the raw path of r under prefix to a name in a file
 // system, rejecting encoded slashes, NULs and paths outside prefix.
 func MediaFileName(r *http.Request, prefix string) (string, bool) {

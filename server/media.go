@@ -111,17 +111,6 @@ func (s *Server) failVerify(c *gin.Context, res core.Result) {
 // media request.
 const signedURLChallenge = `SignedURL realm="signet", params="policy keyId signature"`
 
-// requestURL returns the URL as the client sent it: scheme, Host header
-// and the raw request target. The scheme is https only on a TLS
-// connection.
-func requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + originForm(r.RequestURI)
-}
-
 // originForm returns the path and query of a request target, which a
 // client may send in absolute form (http://host/path?query).
 func originForm(target string) string {
