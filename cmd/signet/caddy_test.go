@@ -51,12 +51,14 @@ func startCaddy(t *testing.T, bin string, port int, signetAddr, root string) {
 		}
 		site = strings.Replace(site, r.old, r.new, 1)
 	}
+
 	dir := t.TempDir()
 	config := filepath.Join(dir, "Caddyfile")
 	global := "{\n\tadmin off\n\tauto_https off\n}\n\n"
 	if err := os.WriteFile(config, []byte(global+site), 0o644); err != nil {
 		t.Fatal(err)
 	}
+
 	var out syncBuffer
 	cmd := exec.Command(bin, "run", "--config", config, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir)

@@ -16,9 +16,10 @@ type refusal struct {
 }
 
 // refusals returns the requests that a web server protected by signet's
-// forward authentication must reject: base is the web server's URL, signed
-// a valid URL of lecture.mp4 there, expired an expired one, elsewhere one
-// bound to another client, and keyID the key that signed them.
+// forward authentication must reject. base is the web server's URL and
+// signed a valid URL of lecture.mp4 there. expired is an expired URL,
+// elsewhere one bound to another client, and keyID the key that signed
+// them.
 func refusals(base, signed, expired, elsewhere, keyID string) []refusal {
 	return []refusal{
 		{"unsigned", base + "/media/lecture.mp4", nil, 401, "unsigned"},
