@@ -1,11 +1,8 @@
 package core
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"fmt"
-	"hash"
-	"sync"
+	"errors"
+	"strconv"
 
 	"github.com/signet-media/signet/core/internal/uri"
 )
@@ -29,31 +26,6 @@ type Key struct {
 	Organization string
 }
 
-// macKey computes HMAC-SHA256 under one secret, reusing hash states.
-type macKey struct {
-	id     string
-	secret []byte
-	pool   sync.Pool // of hash.Hash
-}
-
-func newMACKey(id, secret string) *macKey {
-	return &macKey{id: id, secret: []byte(secret)}
-}
-
-// appendMAC appends HMAC-SHA256 of msg to dst.
-func (k *macKey) appendMAC(dst, msg []byte) []byte {
-	h, ok := k.pool.Get().(hash.Hash)
-	if ok {
-		h.Reset()
-	} else {
-		h = hmac.New(sha256.New, k.secret)
-	}
-	h.Write(msg)
-	dst = h.Sum(dst)
-	k.pool.Put(h)
-	return dst
-}
-
 // prefix is a parsed Key URL.
 type prefix struct {
 	text     string
@@ -66,17 +38,17 @@ type prefix struct {
 
 func parsePrefix(text string) (prefix, error) {
 	if p := uri.Validate(text); p != nil {
-		return prefix{}, fmt.Errorf("invalid URL prefix %q: %v", text, p)
+		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": " + p.Error())
 	}
 	parts := uri.Split(text)
 	if parts.HasQuery || parts.HasFragment || parts.HasUserInfo {
-		return prefix{}, fmt.Errorf("invalid URL prefix %q: a prefix has no query, fragment or user info", text)
+		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": a prefix has no query, fragment or user info")
 	}
 	if !parts.IsPathOnly() && (parts.Scheme == "" || !parts.HasAuthority) {
-		return prefix{}, fmt.Errorf("invalid URL prefix %q: write scheme://host/path or a path starting with '/'", text)
+		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": write scheme://host/path or a path starting with '/'")
 	}
 	if parts.IsPathOnly() && (parts.Path == "" || parts.Path[0] != '/') {
-		return prefix{}, fmt.Errorf("invalid URL prefix %q: a path prefix starts with '/'", text)
+		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": a path prefix starts with '/'")
 	}
 	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
 	return prefix{
@@ -107,4 +79,46 @@ func (p *prefix) matches(u *uri.Parts, path []byte) bool {
 	}
 	return len(path) == len(p.path) || p.path == "" ||
 		p.path[len(p.path)-1] == '/' || path[len(p.path)] == '/'
+}
+
+// queryEscape escapes a key id for the keyId parameter as url.QueryEscape
+// does: letters, digits and "-_.~" stay, a space becomes '+' and every other
+// byte becomes %XX with upper-case hex digits.
+func queryEscape(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return string(b)
+}
+
+// quoteID quotes a key id for an error message. Printable ASCII stays, '"'
+// and '\' are escaped, and every other byte becomes \xNN, so no id can
+// break a log line. Unlike strconv.Quote it needs no Unicode tables, which
+// keeps them out of the WebAssembly module.
+func quoteID(id string) string {
+	const hexDigits = "0123456789abcdef"
+	b := make([]byte, 0, len(id)+2)
+	b = append(b, '"')
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < ' ' || c > '~':
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(append(b, '"'))
 }

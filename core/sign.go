@@ -2,10 +2,7 @@ package core
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,7 +66,7 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 			return nil, err
 		}
 		if seen[k.ID] {
-			return nil, fmt.Errorf("core: key %q is configured twice", k.ID)
+			return nil, errors.New("core: key " + quoteID(k.ID) + " is configured twice")
 		}
 		seen[k.ID] = true
 		s.keys = append(s.keys, sk)
@@ -77,7 +74,7 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	if cfg.Exclude != "" {
 		re, err := regexp.Compile(`^(?:` + cfg.Exclude + `)$`)
 		if err != nil {
-			return nil, fmt.Errorf("core: invalid exclude pattern: %w", err)
+			return nil, prefixed("core: invalid exclude pattern: ", err)
 		}
 		s.exclude = re
 	}
@@ -89,17 +86,17 @@ func newSigningKey(k Key) (signingKey, error) {
 		return signingKey{}, err
 	}
 	if len(k.URLs) == 0 {
-		return signingKey{}, fmt.Errorf("core: key %q has no URL prefix; it could sign nothing", k.ID)
+		return signingKey{}, errors.New("core: key " + quoteID(k.ID) + " has no URL prefix; it could sign nothing")
 	}
 	sk := signingKey{
 		mac:          newMACKey(k.ID, k.Secret),
-		escapedID:    url.QueryEscape(k.ID),
+		escapedID:    queryEscape(k.ID),
 		organization: k.Organization,
 	}
 	for _, u := range k.URLs {
 		p, err := parsePrefix(u)
 		if err != nil {
-			return signingKey{}, fmt.Errorf("core: key %q: %w", k.ID, err)
+			return signingKey{}, prefixed("core: key "+quoteID(k.ID)+": ", err)
 		}
 		sk.prefixes = append(sk.prefixes, p)
 	}
@@ -111,7 +108,7 @@ func checkKey(k Key) error {
 		return errors.New("core: key with an empty id")
 	}
 	if k.Secret == "" {
-		return errors.New("core: key " + strconv.Quote(k.ID) + " has an empty secret")
+		return errors.New("core: key " + quoteID(k.ID) + " has an empty secret")
 	}
 	return nil
 }
@@ -157,7 +154,7 @@ type Signed struct {
 // replaced.
 func (s *Signer) Sign(req SignRequest) (Signed, error) {
 	if p := uri.Validate(req.URL); p != nil {
-		return Signed{}, fmt.Errorf("%w: %v", ErrInvalidURL, p)
+		return Signed{}, wrap(ErrInvalidURL, ": ", p.Error())
 	}
 	parts := uri.Split(req.URL)
 	key, err := s.chooseKey(req, &parts)
@@ -186,7 +183,7 @@ func (s *Signer) Sign(req SignRequest) (Signed, error) {
 
 func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts) (*signingKey, error) {
 	if s.exclude != nil && s.exclude.MatchString(req.URL) {
-		return nil, fmt.Errorf("%w: the URL matches the exclude pattern", ErrNotAccepted)
+		return nil, wrap(ErrNotAccepted, ": the URL matches the exclude pattern")
 	}
 	path := normalPath(parts)
 	var best *signingKey
@@ -204,7 +201,7 @@ func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts) (*signingKey, erro
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("%w: no key for this URL and organization", ErrNotAccepted)
+		return nil, wrap(ErrNotAccepted, ": no key for this URL and organization")
 	}
 	return best, nil
 }
@@ -215,7 +212,8 @@ func setIP(pol *policy.Policy, ip string) error {
 	}
 	prefix, isPrefix, err := policy.ParseIP(ip)
 	if err != nil {
-		return fmt.Errorf("%w %q: %v; write an address such as 10.0.0.1 or 2001:db8::1, or a prefix such as 10.0.0.0/8", ErrInvalidIP, ip, err)
+		return wrap(ErrInvalidIP, " ", strconv.Quote(ip), ": ", err.Error(),
+			"; write an address such as 10.0.0.1 or 2001:db8::1, or a prefix such as 10.0.0.0/8")
 	}
 	pol.IP, pol.IPIsPrefix, pol.HasIP = prefix, isPrefix, true
 	return nil
@@ -266,20 +264,20 @@ func cleanURL(raw string, p *uri.Parts) string {
 func checkResource(pattern, cleaned string, key *signingKey) error {
 	base, ok := strings.CutSuffix(pattern, "*")
 	if !ok || strings.Contains(base, "*") {
-		return fmt.Errorf("%w %q: it must end in its only '*'", ErrInvalidResource, pattern)
+		return wrap(ErrInvalidResource, " ", strconv.Quote(pattern), ": it must end in its only '*'")
 	}
 	if p := uri.Validate(base); p != nil {
-		return fmt.Errorf("%w %q: %v", ErrInvalidResource, pattern, p)
+		return wrap(ErrInvalidResource, " ", strconv.Quote(pattern), ": ", p.Error())
 	}
 	if !coversPrefix(base, cleaned) {
-		return fmt.Errorf("%w %q: it does not cover the URL", ErrInvalidResource, pattern)
+		return wrap(ErrInvalidResource, " ", strconv.Quote(pattern), ": it does not cover the URL")
 	}
 	parts := uri.Split(base)
 	if parts.HasFragment || parts.HasUserInfo {
-		return fmt.Errorf("%w %q: a pattern has no fragment or user info", ErrInvalidResource, pattern)
+		return wrap(ErrInvalidResource, " ", strconv.Quote(pattern), ": a pattern has no fragment or user info")
 	}
 	if uri.StripSigningParams(parts.Query) != parts.Query {
-		return fmt.Errorf("%w: it contains a policy, keyId or signature parameter; give the pattern of the unsigned URLs", ErrInvalidResource)
+		return wrap(ErrInvalidResource, ": it contains a policy, keyId or signature parameter; give the pattern of the unsigned URLs")
 	}
 	// An empty path stays empty here: "http://host*" also covers
 	// "http://host.example.com/", so it lies inside no prefix.
@@ -289,7 +287,7 @@ func checkResource(pattern, cleaned string, key *signingKey) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w %q: it reaches outside the prefixes of key %q", ErrInvalidResource, pattern, key.mac.id)
+	return wrap(ErrInvalidResource, " ", strconv.Quote(pattern), ": it reaches outside the prefixes of key ", quoteID(key.mac.id))
 }
 
 // coversPrefix reports whether the normalized URL starts with the normalized
@@ -316,7 +314,7 @@ func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) 
 	b = append(append(b, cleaned...), sep)
 	b = enc.AppendEncode(append(b, "policy="...), js)
 	b = append(append(b, "&keyId="...), k.escapedID...)
-	b = hex.AppendEncode(append(b, "&signature="...), mac[:])
+	b = appendHex(append(b, "&signature="...), mac[:])
 	if parts.HasFragment {
 		b = append(append(b, '#'), parts.Fragment...)
 	}
@@ -332,4 +330,13 @@ func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) 
 		Resource:   resource,
 		ValidUntil: time.UnixMilli(pol.DateLessThan),
 	}
+}
+
+// appendHex appends src in lower-case hex, as Opencast writes signatures.
+func appendHex(dst, src []byte) []byte {
+	const digits = "0123456789abcdef"
+	for _, c := range src {
+		dst = append(dst, digits[c>>4], digits[c&15])
+	}
+	return dst
 }

@@ -1,12 +1,11 @@
 package core
 
 import (
-	"crypto/hmac"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"math"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -104,7 +103,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, err
 		}
 		if old, ok := v.keys[k.ID]; ok && string(old.secret) != k.Secret {
-			return nil, errors.New("core: key " + strconv.Quote(k.ID) + " is configured twice with different secrets")
+			return nil, errors.New("core: key " + quoteID(k.ID) + " is configured twice with different secrets")
 		}
 		v.keys[k.ID] = newMACKey(k.ID, k.Secret)
 	}
@@ -116,7 +115,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 //
 // The checks run in the order of the Reason constants and the first that
 // fails decides, so a tampered policy reveals nothing about its dates. The
-// signature is compared with hmac.Equal, without leaking timing
+// signature is compared in constant time, without leaking timing
 // information, and is accepted when it is the HMAC of the policy as this
 // package writes it, of the decoded policy bytes as received, or of the
 // policy parameter's text. Verify does not allocate.
@@ -254,16 +253,21 @@ func (s *scratch) signatureValid(key *macKey, pol *policy.Policy, sigHex string)
 	if !decodeHex(sig[:], sigHex) {
 		return false
 	}
-	if hmac.Equal(key.appendMAC(s.mac[:0], s.policy), sig[:]) {
+	if macEqual(key.appendMAC(s.mac[:0], s.policy), sig[:]) {
 		return true
 	}
 	s.canonical = policy.AppendJSON(s.canonical[:0], pol)
 	if string(s.canonical) != string(s.policy) &&
-		hmac.Equal(key.appendMAC(s.mac[:0], s.canonical), sig[:]) {
+		macEqual(key.appendMAC(s.mac[:0], s.canonical), sig[:]) {
 		return true
 	}
 	s.canonical = append(s.canonical[:0], s.param...)
-	return hmac.Equal(key.appendMAC(s.mac[:0], s.canonical), sig[:])
+	return macEqual(key.appendMAC(s.mac[:0], s.canonical), sig[:])
+}
+
+// macEqual compares two MACs in constant time.
+func macEqual(a, b []byte) bool {
+	return subtle.ConstantTimeCompare(a, b) == 1
 }
 
 // decodeHex decodes exactly len(dst)*2 hex digits of either case, after

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -165,11 +166,18 @@ func ParseIP(s string) (prefix netip.Prefix, isPrefix bool, err error) {
 	return netip.PrefixFrom(addr, addr.BitLen()), false, nil
 }
 
+// parsePrefix parses ADDRESS/BITS, with the rules of netip.ParsePrefix:
+// decimal bits without a sign or leading zero, at most the address's
+// length. It does not call ParsePrefix, whose error messages would bring
+// strconv's Unicode tables into the WebAssembly module.
 func parsePrefix(s string) (netip.Prefix, bool, error) {
-	p, err := netip.ParsePrefix(s)
-	if err != nil {
+	slash := strings.LastIndexByte(s, '/')
+	addr, err := netip.ParseAddr(s[:slash])
+	bits, ok := parseBits(s[slash+1:])
+	if err != nil || !ok || bits > addr.BitLen() {
 		return netip.Prefix{}, true, errIPSyntax
 	}
+	p := netip.PrefixFrom(addr, bits)
 	if p.Addr().Is4In6() && p.Bits() >= 96 {
 		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 	}
@@ -184,4 +192,19 @@ func (p *Policy) Contains(client netip.Addr) bool {
 		return false
 	}
 	return p.IP.Contains(client.Unmap().WithZone(""))
+}
+
+// parseBits parses a prefix length: one to three digits, no leading zero.
+func parseBits(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 3 || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -102,4 +103,32 @@ func TestContains(t *testing.T) {
 			t.Errorf("Contains(%s) = %v, want %v", addr, got, want)
 		}
 	}
+}
+
+// FuzzParseIPPrefix checks that a prefix parses exactly when
+// netip.ParsePrefix accepts it, to the same network.
+func FuzzParseIPPrefix(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/8", "10.1.2.3/32", "10.0.0.0/33", "10.0.0.0/08", "10.0.0.0/+8",
+		"10.0.0.0/", "/8", "2001:db8::/32", "2001:db8::/129", "::ffff:10.0.0.0/104", "::1/0", "1.2.3.4/0", "a/b/8"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !strings.Contains(s, "/") || strings.Contains(s, "%") {
+			return
+		}
+		got, isPrefix, err := ParseIP(s)
+		want, wantErr := netip.ParsePrefix(s)
+		if (err == nil) != (wantErr == nil) || !isPrefix {
+			t.Fatalf("ParseIP(%q) = %v, %v, %v; netip.ParsePrefix gives %v, %v", s, got, isPrefix, err, want, wantErr)
+		}
+		if err != nil {
+			return
+		}
+		if want.Addr().Is4In6() && want.Bits() >= 96 {
+			want = netip.PrefixFrom(want.Addr().Unmap(), want.Bits()-96)
+		}
+		if got != want.Masked() {
+			t.Fatalf("ParseIP(%q) = %v; expected %v", s, got, want.Masked())
+		}
+	})
 }

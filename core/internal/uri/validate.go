@@ -1,7 +1,7 @@
 package uri
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,10 +14,11 @@ type Problem struct {
 }
 
 func (p *Problem) Error() string {
-	if p.Fix == "" {
-		return fmt.Sprintf("%s at byte %d", p.What, p.Offset)
+	msg := p.What + " at byte " + strconv.Itoa(p.Offset)
+	if p.Fix != "" {
+		msg += "; " + p.Fix
 	}
-	return fmt.Sprintf("%s at byte %d; %s", p.What, p.Offset, p.Fix)
+	return msg
 }
 
 // Validate returns a Problem when s is not a valid URI reference in the
@@ -38,7 +39,7 @@ func Validate(s string) *Problem {
 				return &Problem{i, "invalid UTF-8", ""}
 			}
 			if invisible(r) {
-				return &Problem{i, fmt.Sprintf("invisible character U+%04X", r), "percent-encode it"}
+				return &Problem{i, "invisible character U+" + hexText(uint32(r), 4), "percent-encode it"}
 			}
 			i += size
 			continue
@@ -57,14 +58,14 @@ func checkASCII(s string, i int) *Problem {
 	case c == ' ':
 		return &Problem{i, "raw space", "percent-encode it as %20"}
 	case c < 0x20 || c == 0x7f:
-		return &Problem{i, fmt.Sprintf("control character 0x%02X", c), "percent-encode it"}
+		return &Problem{i, "control character 0x" + hexText(uint32(c), 2), "percent-encode it"}
 	case c == '%':
 		if _, ok := decodeEscape(s, i); !ok {
 			return &Problem{i, "'%' not followed by two hex digits", "write '%25' for a literal '%'"}
 		}
 	case c == '"' || c == '\\' || c == '<' || c == '>' || c == '^' || c == '`' ||
 		c == '{' || c == '|' || c == '}':
-		return &Problem{i, fmt.Sprintf("character %q is not allowed in a URL", c), "percent-encode it"}
+		return &Problem{i, "character " + strconv.QuoteRune(rune(c)) + " is not allowed in a URL", "percent-encode it"}
 	}
 	return nil
 }
@@ -143,4 +144,13 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return 0
+}
+
+// hexText formats v in upper-case hex with at least width digits.
+func hexText(v uint32, width int) string {
+	s := strings.ToUpper(strconv.FormatUint(uint64(v), 16))
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
 }
