@@ -31,6 +31,18 @@
 // to a path outside the media prefix. MediaDir is opened with os.OpenRoot,
 // so neither ".." nor a symbolic link can reach a file outside it.
 //
+// A Reloader lets the Server of a new configuration share the os.Root of
+// MediaDir and PlayerDir with the Server it replaces, when the path is the
+// same and still names the same directory (os.SameFile), so a reload
+// opens no descriptor. The roots are reference-counted. Each request holds
+// a reference to its Server, and each Server holds one to each of its
+// roots, so a root that a reload dropped is closed when the last request
+// on the replaced Server ends. A close after a fixed delay would need a
+// guess at the longest request, and media responses have no write
+// timeout. A request that reaches a replaced Server after its last one
+// ended is passed to the Server that replaced it. A reload that fails
+// releases what it opened and leaves the serving roots as they are.
+//
 // Cross-origin requests from origins that are not configured get no CORS
 // headers, so browsers withhold the response, but the request is otherwise
 // served as usual. This differs from gin-contrib/cors (v1.7.6), which

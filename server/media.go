@@ -212,7 +212,37 @@ func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string
 	if !info.ModTime().IsZero() {
 		h.Set("ETag", fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size()))
 	}
-	http.ServeContent(fileWriter{c.Writer}, c.Request, path.Base(name), info.ModTime(), content)
+	s.serveContent(c, path.Base(name), info.ModTime(), content, info.Size())
+}
+
+// serveContent serves content of size bytes with http.ServeContent,
+// through a fileWriter so that files go out with sendfile. A 416 that
+// ServeContent writes as text is sent as a JSON error instead.
+//
+// NOTE: the 412 that ServeContent writes for a failed If-Match or
+// If-Unmodified-Since still goes out with an empty body, not JSON.
+func (s *Server) serveContent(c *gin.Context, name string, modTime time.Time, content io.ReadSeeker, size int64) {
+	w := &fileWriter{ResponseWriter: c.Writer}
+	http.ServeContent(w, c.Request, name, modTime, content)
+	if w.unsatisfiable {
+		s.failRange(c, size)
+	}
+}
+
+// failRange rejects a Range header that ServeContent found invalid or
+// unsatisfiable. A server SHOULD send the length of the content as
+// Content-Range: bytes */LENGTH with a 416 (RFC 9110, section 15.5.17).
+// ServeContent sets it only for a range past the end, so failRange sets it
+// for every 416.
+func (s *Server) failRange(c *gin.Context, size int64) {
+	length := strconv.FormatInt(size, 10)
+	h := c.Writer.Header()
+	h.Del("Content-Type") // text/plain, from http.Error
+	h.Set("Content-Range", "bytes */"+length)
+	s.fail(c, http.StatusRequestedRangeNotSatisfiable, problem{
+		Error: "the Range header is invalid or requests only bytes past the end of the content, which is " +
+			length + " bytes long",
+	})
 }
 
 // serveFileError responds with 404 to a file that cannot be opened, and logs

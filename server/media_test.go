@@ -1,9 +1,12 @@
 package server
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +70,117 @@ func TestMediaRange(t *testing.T) {
 	}
 }
 
+func TestMediaRangeNotSatisfiable(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	size := strconv.Itoa(len(fileContent))
+	tests := []struct {
+		name   string
+		method string
+		value  string
+	}{
+		{"past end", http.MethodGet, "bytes=100-200"},
+		{"from size", http.MethodGet, "bytes=" + size + "-"},
+		{"several past end", http.MethodGet, "bytes=100-101,200-201"},
+		{"malformed", http.MethodGet, "bytes=abc"},
+		{"reversed", http.MethodGet, "bytes=5-2"},
+		{"head past end", http.MethodHead, "bytes=100-200"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := f.request(tc.method, target, nil)
+			req.Header.Set("Range", tc.value)
+			r := f.do(req)
+			if r.status != http.StatusRequestedRangeNotSatisfiable {
+				t.Fatalf("status %d, expected 416; body %s", r.status, r.body)
+			}
+			if got, want := r.header.Get("Content-Range"), "bytes */"+size; got != want {
+				t.Errorf("Content-Range %q, expected %q", got, want)
+			}
+			if tc.method == http.MethodHead {
+				checkHeadError(t, r)
+				return
+			}
+			body := checkError(t, r, http.StatusRequestedRangeNotSatisfiable)
+			if !strings.Contains(body["error"], size+" bytes") {
+				t.Errorf("error %q does not give the length %s", body["error"], size)
+			}
+		})
+	}
+}
+
+// checkHeadError checks the headers of an error response to HEAD, which
+// has no body.
+func checkHeadError(t *testing.T, r *response) {
+	t.Helper()
+	if got := r.header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q, expected no-store", got)
+	}
+	if got := r.header.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type %q, expected application/json", got)
+	}
+	if len(r.body) != 0 {
+		t.Errorf("HEAD returned a body %q", r.body)
+	}
+}
+
+// readFromCounter counts the bytes that pass through its ReadFrom, the
+// method through which net/http sends a file with sendfile.
+type readFromCounter struct {
+	http.ResponseWriter
+	bytes *atomic.Int64
+}
+
+func (w readFromCounter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := w.ResponseWriter.(io.ReaderFrom).ReadFrom(r)
+	w.bytes.Add(n)
+	return n, err
+}
+
+func TestMediaSentThroughReadFrom(t *testing.T) {
+	f := newFixture(t)
+	var copied atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.srv.Handler().ServeHTTP(readFromCounter{w, &copied}, r)
+	}))
+	defer ts.Close()
+	target := f.signPathOnly("/media/a.txt", start.Add(time.Hour))
+	tests := []struct {
+		name   string
+		rangeH string
+		status int
+		copied int
+	}{
+		{"whole file", "", http.StatusOK, len(fileContent)},
+		{"range", "bytes=0-4", http.StatusPartialContent, 5},
+		{"range past end", "bytes=100-", http.StatusRequestedRangeNotSatisfiable, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			copied.Store(0)
+			req, err := http.NewRequest(http.MethodGet, ts.URL+target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.rangeH != "" {
+				req.Header.Set("Range", tc.rangeH)
+			}
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, expected %d", resp.StatusCode, tc.status)
+			}
+			if got := copied.Load(); got != int64(tc.copied) {
+				t.Errorf("%d bytes sent through ReadFrom, expected %d", got, tc.copied)
+			}
+		})
+	}
+}
+
 func TestMediaConditional(t *testing.T) {
 	f := newFixture(t)
 	target := f.signPath("/media/a.txt", start.Add(time.Hour))
@@ -84,6 +198,8 @@ func TestMediaConditional(t *testing.T) {
 		{"if-modified-since", []string{"If-Modified-Since", lastModified}, http.StatusNotModified, ""},
 		{"if-range", []string{"Range", "bytes=7-12", "If-Range", etag}, http.StatusPartialContent, "signed"},
 		{"if-range stale", []string{"Range", "bytes=7-12", "If-Range", `"other"`}, http.StatusOK, fileContent},
+		{"if-none-match with range past end", []string{"If-None-Match", etag, "Range", "bytes=100-"}, http.StatusNotModified, ""},
+		{"if-range stale with range past end", []string{"Range", "bytes=100-", "If-Range", `"other"`}, http.StatusOK, fileContent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

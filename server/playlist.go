@@ -63,7 +63,7 @@ func (s *Server) servePlaylist(c *gin.Context, res core.Result, scope core.Scope
 	h.Set("Cache-Control", mediaCacheControl(res.ValidUntil, now))
 	h.Set("Content-Type", playlistType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(body))
+	s.serveContent(c, "", time.Time{}, bytes.NewReader(body), int64(len(body)))
 }
 
 // rewritePlaylist reads and rewrites the playlist file name. On failure

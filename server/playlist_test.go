@@ -254,6 +254,17 @@ func TestPlaylistHeadAndRange(t *testing.T) {
 	}
 }
 
+func TestPlaylistRangeNotSatisfiable(t *testing.T) {
+	f := newHLSFixture(t)
+	target := f.signScope("/media/hls/master.m3u8", "/media/hls/*", start.Add(time.Hour))
+	full := f.get(target)
+	r := f.get(target, "Range", "bytes="+strconv.Itoa(len(full.body))+"-")
+	checkError(t, r, http.StatusRequestedRangeNotSatisfiable)
+	if got, want := r.header.Get("Content-Range"), "bytes */"+strconv.Itoa(len(full.body)); got != want {
+		t.Errorf("Content-Range %q, expected %q", got, want)
+	}
+}
+
 func TestPlaylistTooLarge(t *testing.T) {
 	limit := 2048
 	f := newHLSFixture(t, func(cfg *config.Config) { cfg.MaxPlaylistBytes = limit })

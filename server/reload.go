@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,7 +129,7 @@ func (r *Reloader) reload(old *Server) error {
 	if err != nil {
 		return err
 	}
-	srv, err := New(cfg, r.logger, r.opts...)
+	srv, err := New(cfg, r.logger, append(slices.Clip(r.opts), withRootsOf(old))...)
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,7 @@ func (r *Reloader) reload(old *Server) error {
 		srv.cfg.Listen = old.cfg.Listen
 	}
 	r.current.Store(srv)
+	old.retire(srv)
 	return nil
 }
 

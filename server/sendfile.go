@@ -7,17 +7,48 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// fileWriter adds io.ReaderFrom to gin's response writer, which lacks it.
+// fileWriter is the writer that serveContent passes to http.ServeContent.
+//
+// It adds io.ReaderFrom to gin's response writer, which lacks it.
 // http.ServeContent copies a file with io.Copy. Without ReadFrom on the
 // writer, every response allocates a 32 KiB buffer and copies the file
 // through it. With ReadFrom, net/http sends an *os.File with sendfile.
+//
+// It also holds back a 416 and its text/plain body, which serveContent
+// replaces with a JSON error.
 type fileWriter struct {
 	gin.ResponseWriter
+	unsatisfiable bool // ServeContent rejected the Range header with 416
+}
+
+// WriteHeader passes every status on, except 416, which it records.
+func (w *fileWriter) WriteHeader(code int) {
+	if code == http.StatusRequestedRangeNotSatisfiable {
+		w.unsatisfiable = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write discards the body of a 416 and passes any other body on.
+func (w *fileWriter) Write(p []byte) (int, error) {
+	if w.unsatisfiable {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// WriteString discards the body of a 416, as Write does.
+func (w *fileWriter) WriteString(s string) (int, error) {
+	if w.unsatisfiable {
+		return len(s), nil
+	}
+	return w.ResponseWriter.WriteString(s)
 }
 
 // ReadFrom sends the pending header, then copies r to the connection
 // through the writer that gin wraps.
-func (w fileWriter) ReadFrom(r io.Reader) (int64, error) {
+func (w *fileWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.WriteHeaderNow()
 	var dst io.Writer = w.ResponseWriter
 	if u, ok := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter }); ok {

@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,7 +42,9 @@ const headerBytesBeyondURL = 32 << 10
 // concurrent use.
 //
 // NOTE: a Server keeps MediaDir and PlayerDir open for its lifetime,
-// because it has no Close method.
+// because it has no Close method. The exception is a Server of a
+// Reloader, which closes them once it has replaced the Server and the
+// Server's requests have ended.
 type Server struct {
 	cfg      config.Config // with defaults applied
 	logger   *slog.Logger
@@ -56,6 +58,11 @@ type Server struct {
 	media    fs.FS           // nil: no media route
 	player   fs.FS           // nil: no player route
 	handler  http.Handler
+
+	roots     []*sharedRoot          // of MediaDir and PlayerDir
+	reusable  []*sharedRoot          // roots of the replaced Server, only during New
+	inUse     atomic.Int64           // 1 until retired, plus 1 per request in flight
+	successor atomic.Pointer[Server] // the Server that serves in place of a retired one
 
 	// skipVerify serves media without verification. Only the option of
 	// benchmark builds (build tag signet_benchmark) sets it.
@@ -101,7 +108,10 @@ func New(cfg *config.Config, logger *slog.Logger, opts ...Option) (*Server, erro
 	for _, opt := range opts {
 		opt(s)
 	}
-	if err := s.setup(); err != nil {
+	err := s.setup()
+	s.reusable = nil
+	if err != nil {
+		s.releaseDirs()
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.logStartup()
@@ -167,7 +177,13 @@ func (s *Server) setup() error {
 	if err != nil {
 		return err
 	}
+	s.inUse.Store(1)
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.acquire() {
+			s.successor.Load().handler.ServeHTTP(w, r)
+			return
+		}
+		defer s.release()
 		s.serveHTTP(engine, w, r)
 	})
 	s.metrics.setKeys(&s.cfg)
@@ -237,12 +253,13 @@ func (s *Server) buildCore() error {
 }
 
 // openDirs opens MediaDir and PlayerDir with os.OpenRoot, so that no path
-// and no symbolic link reaches outside them. MediaFS replaces MediaDir and
-// PlayerFS replaces PlayerDir.
+// and no symbolic link reaches outside them, or reuses the roots of the
+// replaced Server. MediaFS replaces MediaDir and PlayerFS replaces
+// PlayerDir.
 func (s *Server) openDirs() error {
 	s.media = s.cfg.MediaFS
 	if s.media == nil && s.cfg.MediaDir != "" {
-		root, err := os.OpenRoot(s.cfg.MediaDir)
+		root, err := s.openRoot(s.cfg.MediaDir)
 		if err != nil {
 			return fmt.Errorf("cannot open MediaDir: %w", err)
 		}
@@ -250,7 +267,7 @@ func (s *Server) openDirs() error {
 	}
 	s.player = s.cfg.PlayerFS
 	if s.player == nil && s.cfg.PlayerDir != "" {
-		root, err := os.OpenRoot(s.cfg.PlayerDir)
+		root, err := s.openRoot(s.cfg.PlayerDir)
 		if err != nil {
 			return fmt.Errorf("cannot open PlayerDir: %w", err)
 		}

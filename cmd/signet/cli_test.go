@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the command line in process and returns its exit status and
@@ -44,6 +46,74 @@ func TestSignCommand(t *testing.T) {
 	}
 }
 
+func TestSignCommandLowerCaseTime(t *testing.T) {
+	conf := writeKeyConfig(t)
+	code, out, errOut := runCLI("sign", "--config", conf, "--valid-until", "2100-01-01t00:00:00z", "http://media.example.org/engage/a.mp4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := strings.TrimSpace(out); got != exampleSigned {
+		t.Errorf("signed URL\n got %s\nwant %s", got, exampleSigned)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	want := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		text string
+		want time.Time
+	}{
+		{"2030-01-02T03:04:05Z", want},
+		{"2030-01-02t03:04:05Z", want},
+		{"2030-01-02T03:04:05z", want},
+		{"2030-01-02t03:04:05z", want},
+		{"2030-01-02t03:04:05.250z", want.Add(250 * time.Millisecond)},
+		{"2030-01-02t05:04:05+02:00", want},
+		{"2030-01-02t01:04:05-02:00", want},
+		{"1893553445000", want},
+		{"+2h", now.Add(2 * time.Hour)},
+		{"-30m", now.Add(-30 * time.Minute)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			got, err := parseTime(tc.text, now)
+			if err != nil {
+				t.Fatalf("parseTime: %v", err)
+			}
+			if !got.Equal(tc.want) {
+				t.Errorf("parseTime = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseTimeErrors(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, text := range []string{
+		"tomorrow",
+		"2030-01-02t03:04:05",
+		"2030-01-02x03:04:05z",
+		"2030-01-02 03:04:05z",
+		"2030-01-02tt03:04:05z",
+		"2030-01-02t03:04:05zz",
+		"+2 hours",
+	} {
+		t.Run(text, func(t *testing.T) {
+			_, err := parseTime(text, now)
+			if err == nil {
+				t.Fatal("parseTime succeeded, expected an error")
+			}
+			if quoted := strconv.Quote(text); !strings.Contains(err.Error(), quoted) {
+				t.Errorf("error %q does not quote the value %s", err, quoted)
+			}
+			if !strings.Contains(err.Error(), "2030-01-01T00:00:00Z") {
+				t.Errorf("error %q does not show the expected form", err)
+			}
+		})
+	}
+}
+
 func TestSignCommandErrors(t *testing.T) {
 	conf := writeKeyConfig(t)
 	tests := []struct {
@@ -55,6 +125,7 @@ func TestSignCommandErrors(t *testing.T) {
 		{"no config", []string{"sign", "http://media.example.org/a.mp4"}, 2, "--config"},
 		{"no URL", []string{"sign", "--config", conf}, 2, "expected one URL"},
 		{"bad time", []string{"sign", "--config", conf, "--valid-until", "tomorrow", "http://media.example.org/a.mp4"}, 2, `"tomorrow" is not a time`},
+		{"lower-case time without offset", []string{"sign", "--config", conf, "--valid-until", "2100-01-01t00:00:00", "http://media.example.org/a.mp4"}, 2, `--valid-until: "2100-01-01t00:00:00" is not a time`},
 		{"other host", []string{"sign", "--config", conf, "http://other.example.org/a.mp4"}, 1, "cannot be signed"},
 		{"bad IP", []string{"sign", "--config", conf, "--valid-source", "10.0.0.300", "http://media.example.org/a.mp4"}, 1, "invalid IP"},
 		{"past", []string{"sign", "--config", conf, "--valid-until", "-1h", "http://media.example.org/a.mp4"}, 2, "is not in the future"},
@@ -85,6 +156,8 @@ func TestVerifyCommand(t *testing.T) {
 	}{
 		{"valid", []string{"--now", "2026-01-01T00:00:00Z", exampleSigned}, 0, "200 ok"},
 		{"expired", []string{"--now", "2100-01-01T00:00:00.001Z", exampleSigned}, 1, "410 expired"},
+		{"lower-case now", []string{"--now", "2026-01-01t00:00:00z", exampleSigned}, 0, "200 ok"},
+		{"lower-case now expired", []string{"--now", "2100-01-01t00:00:00.001z", exampleSigned}, 1, "410 expired"},
 		{"unsigned", []string{"http://media.example.org/engage/a.mp4"}, 1, "401 unsigned"},
 		{"tampered", []string{strings.Replace(exampleSigned, "a.mp4?", "b.mp4?", 1)}, 1, "403 resource-mismatch"},
 		{"non-strict other host", []string{"--strict=false", strings.Replace(exampleSigned, "media.example.org", "cdn.example.net", 1)}, 0, "200 ok"},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/signet-media/signet/config"
@@ -124,8 +125,14 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// parseTime reads an RFC 3339 time (fractions and offsets allowed), Unix
-// milliseconds, or a duration relative to now written with a sign.
+// rfc3339Letters upper-cases the letters of an RFC 3339 time. RFC 3339,
+// section 5.6, allows a lower-case t and z, but time.Parse accepts only
+// T and Z.
+var rfc3339Letters = strings.NewReplacer("t", "T", "z", "Z")
+
+// parseTime reads an RFC 3339 time (fractions, offsets and lower-case t
+// and z allowed), Unix milliseconds, or a duration relative to now written
+// with a sign.
 func parseTime(text string, now time.Time) (time.Time, error) {
 	if text[0] == '+' || text[0] == '-' {
 		d, err := time.ParseDuration(text)
@@ -136,7 +143,7 @@ func parseTime(text string, now time.Time) (time.Time, error) {
 	if ms, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return time.UnixMilli(ms), nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, text)
+	t, err := time.Parse(time.RFC3339Nano, rfc3339Letters.Replace(text))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a time; write 2030-01-01T00:00:00Z, Unix milliseconds, or +2h", text)
 	}
