@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 
@@ -28,6 +29,11 @@ func MediaFileName(r *http.Request, prefix string) (string, bool) {
 // MediaCacheControl returns the Cache-Control of a verified response:
 // private, and never cached beyond validUntil or one day.
 func MediaCacheControl(validUntil, now time.Time) string { return mediaCacheControl(validUntil, now) }
+
+// RootFS returns the file system of root for OpenMediaFile, which then
+// opens files of root without blocking on named pipes and with fewer
+// system calls than through root.FS().
+func RootFS(root *os.Root) fs.FS { return newRootFS(root) }
 
 // OpenMediaFile opens a regular file of fsys; directories and special
 // files are reported as fs.ErrNotExist.

@@ -121,21 +121,36 @@ func redactTarget(target string) (redacted, sigHash string) {
 	if !hasQuery {
 		return truncate(redactText(target)), ""
 	}
-	params := strings.Split(query, "&")
-	for i, param := range params {
+	var b strings.Builder
+	b.Grow(len(target))
+	b.WriteString(path)
+	b.WriteByte('?')
+	for first := true; ; first = false {
+		param, rest, more := strings.Cut(query, "&")
+		if !first {
+			b.WriteByte('&')
+		}
 		name, value, _ := strings.Cut(param, "=")
-		switch decodedName(name) {
+		switch redactedParam(name) {
 		case "signature":
 			if sigHash == "" {
 				sum := sha256.Sum256([]byte(value))
 				sigHash = hex.EncodeToString(sum[:4])
 			}
-			params[i] = name + "=REDACTED"
+			b.WriteString(name)
+			b.WriteString("=REDACTED")
 		case "policy":
-			params[i] = name + "=REDACTED"
+			b.WriteString(name)
+			b.WriteString("=REDACTED")
+		default:
+			b.WriteString(param)
 		}
+		if !more {
+			break
+		}
+		query = rest
 	}
-	return truncate(redactText(path + "?" + strings.Join(params, "&"))), sigHash
+	return truncate(redactText(b.String())), sigHash
 }
 
 // redactText replaces the value after every "policy=" and "signature=" in
@@ -148,20 +163,23 @@ func redactText(s string) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
+	copied := 0 // bytes of s already written to b
 	for i := 0; i < len(s); {
 		n := redactedNameLen(lower[i:])
 		if n == 0 {
-			b.WriteByte(s[i])
 			i++
 			continue
 		}
-		b.WriteString(s[i : i+n])
+		b.WriteString(s[copied : i+n])
 		b.WriteString("REDACTED")
 		i += n
 		for i < len(s) && strings.IndexByte("&#\"' \t\n", s[i]) < 0 {
 			i++
 		}
+		copied = i
 	}
+	b.WriteString(s[copied:])
 	return b.String()
 }
 
@@ -176,11 +194,22 @@ func redactedNameLen(s string) int {
 	return 0
 }
 
-func decodedName(name string) string {
-	if decoded, err := url.QueryUnescape(name); err == nil {
-		name = decoded
+// redactedParam returns "policy" or "signature" when a query parameter
+// name is one of them after percent-decoding and ignoring case, and ""
+// otherwise. Names without '%' or '+' need no decoding.
+func redactedParam(name string) string {
+	if strings.ContainsAny(name, "%+") {
+		if decoded, err := url.QueryUnescape(name); err == nil {
+			name = decoded
+		}
 	}
-	return strings.ToLower(name)
+	switch {
+	case strings.EqualFold(name, "policy"):
+		return "policy"
+	case strings.EqualFold(name, "signature"):
+		return "signature"
+	}
+	return ""
 }
 
 func truncate(s string) string {

@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -198,6 +198,9 @@ func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string
 	}
 	defer f.Close()
 	content, ok := f.(io.ReadSeeker)
+	if osFile, isOS := f.(*os.File); isOS {
+		content = &sizedFile{File: osFile, size: info.Size()}
+	}
 	if !ok {
 		s.logger.Error("file does not support seeking", "file", name)
 		s.fail(c, http.StatusInternalServerError, problem{Error: "internal server error"})
@@ -205,14 +208,29 @@ func (s *Server) serveFile(c *gin.Context, fsys fs.FS, name, cacheControl string
 	}
 	h := c.Writer.Header()
 	h.Set("Cache-Control", cacheControl)
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["X-Content-Type-Options"] = nosniff
 	if isPlaylist(name) {
 		h.Set("Content-Type", playlistType)
 	}
 	if !info.ModTime().IsZero() {
-		h.Set("ETag", fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size()))
+		h.Set("ETag", etag(info.ModTime(), info.Size()))
 	}
 	s.serveContent(c, path.Base(name), info.ModTime(), content, info.Size())
+}
+
+// nosniff is the value of X-Content-Type-Options, shared by every
+// response: net/http only reads header values.
+var nosniff = []string{"nosniff"}
+
+// etag returns the entity tag of a file: its modification time in
+// nanoseconds and its size, both in hex.
+func etag(modTime time.Time, size int64) string {
+	b := make([]byte, 0, 40)
+	b = append(b, '"')
+	b = strconv.AppendInt(b, modTime.UnixNano(), 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, size, 16)
+	return string(append(b, '"'))
 }
 
 // serveContent serves content of size bytes with http.ServeContent,
@@ -254,31 +272,3 @@ func (s *Server) serveFileError(c *gin.Context, name string, err error) {
 	s.notFound(c)
 }
 
-// errNotRegular reports a directory or special file, served as missing.
-var errNotRegular = fmt.Errorf("not a regular file: %w", fs.ErrNotExist)
-
-// openRegular opens a regular file. It checks the type with Stat before
-// opening, because opening a named pipe blocks, and with the open file's
-// Stat after, in case the file was replaced in between.
-func openRegular(fsys fs.FS, name string) (fs.File, fs.FileInfo, error) {
-	info, err := fs.Stat(fsys, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, errNotRegular
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	info, err = f.Stat()
-	if err == nil && !info.Mode().IsRegular() {
-		err = errNotRegular
-	}
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	return f, info, nil
-}

@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -416,5 +418,44 @@ func TestFileName(t *testing.T) {
 				t.Errorf("fileName(%q) = %q, %v, expected %q, %v", tc.raw, name, ok, tc.name, tc.ok)
 			}
 		})
+	}
+}
+
+// TestMediaRangeOffsets checks ranges that start inside the file, a suffix
+// range, two ranges in one multipart body, and a file without extension,
+// whose type ServeContent sniffs by reading before it sends the file:
+// each reads from the offset ServeContent seeked to.
+func TestMediaRangeOffsets(t *testing.T) {
+	f := newFixture(t)
+	if err := os.WriteFile(filepath.Join(f.dir, "noext"), []byte(fileContent), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	for _, tc := range []struct{ name, rangeHeader, want string }{
+		{"middle", "bytes=7-12", "signed"},
+		{"suffix", "bytes=-6", "world\n"},
+		{"open end", "bytes=14-", "world\n"},
+	} {
+		r := f.get(target, "Range", tc.rangeHeader)
+		if r.status != http.StatusPartialContent || string(r.body) != tc.want {
+			t.Errorf("%s (%s): %d %q; expected 206 %q", tc.name, tc.rangeHeader, r.status, r.body, tc.want)
+		}
+	}
+
+	r := f.get(target, "Range", "bytes=0-4,7-12")
+	if r.status != http.StatusPartialContent || !strings.HasPrefix(r.header.Get("Content-Type"), "multipart/byteranges") {
+		t.Fatalf("two ranges: %d %s; expected 206 multipart/byteranges", r.status, r.header.Get("Content-Type"))
+	}
+	if !strings.Contains(string(r.body), "\r\n\r\nhello\r\n") || !strings.Contains(string(r.body), "\r\n\r\nsigned\r\n") {
+		t.Errorf("two ranges: body %q lacks the parts \"hello\" and \"signed\"", r.body)
+	}
+
+	r = f.get(f.signPath("/media/noext", start.Add(time.Hour)))
+	if r.status != http.StatusOK || string(r.body) != fileContent {
+		t.Errorf("file without extension: %d %q; expected 200 %q", r.status, r.body, fileContent)
+	}
+	r = f.get(f.signPath("/media/noext", start.Add(time.Hour)), "Range", "bytes=7-12")
+	if r.status != http.StatusPartialContent || string(r.body) != "signed" {
+		t.Errorf("file without extension, range: %d %q; expected 206 \"signed\"", r.status, r.body)
 	}
 }

@@ -47,8 +47,26 @@ func (w *fileWriter) WriteString(s string) (int, error) {
 }
 
 // ReadFrom sends the pending header, then copies r to the connection
-// through the writer that gin wraps.
+// through the writer that gin wraps. A sizedFile under the io.LimitedReader
+// of io.CopyN is replaced by its *os.File, which net/http sends with
+// sendfile.
 func (w *fileWriter) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if f, ok := lr.R.(*sizedFile); ok {
+			if err := f.sync(); err != nil {
+				return 0, err
+			}
+			n, err := w.readFrom(&io.LimitedReader{R: f.File, N: lr.N})
+			lr.N -= n
+			f.pos += n
+			f.offset = f.pos
+			return n, err
+		}
+	}
+	return w.readFrom(r)
+}
+
+func (w *fileWriter) readFrom(r io.Reader) (int64, error) {
 	w.WriteHeaderNow()
 	var dst io.Writer = w.ResponseWriter
 	if u, ok := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter }); ok {

@@ -263,7 +263,7 @@ func (s *Server) openDirs() error {
 		if err != nil {
 			return fmt.Errorf("cannot open MediaDir: %w", err)
 		}
-		s.media = root.FS()
+		s.media = newRootFS(root)
 	}
 	s.player = s.cfg.PlayerFS
 	if s.player == nil && s.cfg.PlayerDir != "" {
@@ -271,7 +271,7 @@ func (s *Server) openDirs() error {
 		if err != nil {
 			return fmt.Errorf("cannot open PlayerDir: %w", err)
 		}
-		s.player = root.FS()
+		s.player = newRootFS(root)
 	}
 	return nil
 }

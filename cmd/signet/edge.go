@@ -137,7 +137,7 @@ func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*
 		if err != nil {
 			return nil, fmt.Errorf("cannot open --root: %w", err)
 		}
-		cfg.Files = root.FS()
+		cfg.Files = server.RootFS(root)
 	}
 	return edge.New(cfg)
 }
