@@ -271,4 +271,3 @@ func (s *Server) serveFileError(c *gin.Context, name string, err error) {
 	}
 	s.notFound(c)
 }
-
