@@ -234,17 +234,52 @@ func etag(modTime time.Time, size int64) string {
 }
 
 // serveContent serves content of size bytes with http.ServeContent,
-// through a fileWriter so that files go out with sendfile. A 416 that
-// ServeContent writes as text is sent as a JSON error instead.
-//
-// NOTE: the 412 that ServeContent writes for a failed If-Match or
-// If-Unmodified-Since still goes out with an empty body, not JSON.
+// through a fileWriter so that files go out with sendfile. The 412 and
+// 416 that ServeContent writes as text or with no body are sent as JSON
+// errors instead.
 func (s *Server) serveContent(c *gin.Context, name string, modTime time.Time, content io.ReadSeeker, size int64) {
+	if header := c.Request.Header["Range"]; len(header) == 1 {
+		fixRange(c.Request.Header, header[0], size)
+	}
 	w := &fileWriter{ResponseWriter: c.Writer}
 	http.ServeContent(w, c.Request, name, modTime, content)
-	if w.unsatisfiable {
+	switch w.held {
+	case http.StatusRequestedRangeNotSatisfiable:
 		s.failRange(c, size)
+	case http.StatusPreconditionFailed:
+		s.fail(c, http.StatusPreconditionFailed, problem{
+			Error: "the If-Match or If-Unmodified-Since condition does not hold: the file has changed; request it again without the condition",
+		})
 	}
+}
+
+// fixRange corrects two responses of http.ServeContent to a Range header
+// (RFC 9110, section 14). A range unit other than bytes must be ignored,
+// not rejected, so such a header is removed, and "Bytes" is a spelling of
+// bytes. A suffix range of length zero, such as "-0", selects nothing, but
+// ServeContent would send an empty 206 for it, so it is removed; when
+// nothing else remains, the header becomes a range past the end, which
+// ServeContent rejects with 416 after checking the preconditions.
+func fixRange(h http.Header, header string, size int64) {
+	unit, set, found := strings.Cut(header, "=")
+	if !found || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+		delete(h, "Range")
+		return
+	}
+	specs := strings.Split(set, ",")
+	kept := specs[:0]
+	for _, spec := range specs {
+		suffix, isSuffix := strings.CutPrefix(strings.TrimSpace(spec), "-")
+		if isSuffix && suffix != "" && strings.Trim(suffix, "0") == "" {
+			continue
+		}
+		kept = append(kept, spec)
+	}
+	if len(kept) == 0 {
+		h["Range"] = []string{"bytes=" + strconv.FormatInt(size, 10) + "-"}
+		return
+	}
+	h["Range"] = []string{"bytes=" + strings.Join(kept, ",")}
 }
 
 // failRange rejects a Range header that ServeContent found invalid or

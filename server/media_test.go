@@ -459,3 +459,47 @@ func TestMediaRangeOffsets(t *testing.T) {
 		t.Errorf("file without extension, range: %d %q; expected 206 \"signed\"", r.status, r.body)
 	}
 }
+
+// TestMediaRangeUnits checks the Range headers that http.ServeContent
+// answers against RFC 9110: an unknown unit is ignored, the unit is
+// compared ignoring case, and a zero-length suffix range selects nothing.
+func TestMediaRangeUnits(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	size := strconv.Itoa(len(fileContent))
+	for _, tc := range []struct {
+		name, rangeHeader string
+		status            int
+		body              string
+	}{
+		{"unknown unit", "items=0-1", http.StatusOK, fileContent},
+		{"upper-case unit", "Bytes=0-4", http.StatusPartialContent, "hello"},
+		{"zero suffix", "bytes=-0", http.StatusRequestedRangeNotSatisfiable, ""},
+		{"zero suffix with zeros", "bytes=-000", http.StatusRequestedRangeNotSatisfiable, ""},
+		{"zero suffix and a range", "bytes=-0, 7-12", http.StatusPartialContent, "signed"},
+	} {
+		r := f.get(target, "Range", tc.rangeHeader)
+		if r.status != tc.status {
+			t.Errorf("%s (%s): status %d; expected %d", tc.name, tc.rangeHeader, r.status, tc.status)
+			continue
+		}
+		if tc.status == http.StatusRequestedRangeNotSatisfiable {
+			if got := r.header.Get("Content-Range"); got != "bytes */"+size {
+				t.Errorf("%s: Content-Range %q; expected %q", tc.name, got, "bytes */"+size)
+			}
+			checkError(t, r, tc.status)
+			continue
+		}
+		if string(r.body) != tc.body {
+			t.Errorf("%s (%s): body %q; expected %q", tc.name, tc.rangeHeader, r.body, tc.body)
+		}
+	}
+}
+
+// TestMediaPreconditionFailed checks that a failed If-Match gets the
+// server's JSON error.
+func TestMediaPreconditionFailed(t *testing.T) {
+	f := newFixture(t)
+	r := f.get(f.signPath("/media/a.txt", start.Add(time.Hour)), "If-Match", `"other"`)
+	checkError(t, r, http.StatusPreconditionFailed)
+}

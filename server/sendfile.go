@@ -14,33 +14,34 @@ import (
 // writer, every response allocates a 32 KiB buffer and copies the file
 // through it. With ReadFrom, net/http sends an *os.File with sendfile.
 //
-// It also holds back a 416 and its text/plain body, which serveContent
+// It also holds back a 412 or 416 and its body, which serveContent
 // replaces with a JSON error.
 type fileWriter struct {
 	gin.ResponseWriter
-	unsatisfiable bool // ServeContent rejected the Range header with 416
+	held int // 412 or 416 from ServeContent, not yet sent; else 0
 }
 
-// WriteHeader passes every status on, except 416, which it records.
+// WriteHeader passes every status on, except 412 and 416, which it
+// records.
 func (w *fileWriter) WriteHeader(code int) {
-	if code == http.StatusRequestedRangeNotSatisfiable {
-		w.unsatisfiable = true
+	if code == http.StatusPreconditionFailed || code == http.StatusRequestedRangeNotSatisfiable {
+		w.held = code
 		return
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// Write discards the body of a 416 and passes any other body on.
+// Write discards the body of a held status and passes any other body on.
 func (w *fileWriter) Write(p []byte) (int, error) {
-	if w.unsatisfiable {
+	if w.held != 0 {
 		return len(p), nil
 	}
 	return w.ResponseWriter.Write(p)
 }
 
-// WriteString discards the body of a 416, as Write does.
+// WriteString discards the body of a held status, as Write does.
 func (w *fileWriter) WriteString(s string) (int, error) {
-	if w.unsatisfiable {
+	if w.held != 0 {
 		return len(s), nil
 	}
 	return w.ResponseWriter.WriteString(s)

@@ -3,8 +3,10 @@
 // runs, for about two and a half minutes.
 //
 // It builds signet with the build tag signet_benchmark and starts a
-// protected signet, an unverified signet, and an nginx that serves the same
-// file with secure_link. wrk (Debian packages nginx and wrk) drives each at
+// protected signet, an unverified signet, an nginx that serves the same
+// file with secure_link, with and without an access log, and a plain
+// net/http server of the file, which shows what any net/http server can
+// reach here. wrk (Debian packages nginx and wrk) drives each at
 // saturation: the media routes, /auth and the sign API for a short run
 // each, then the protected media route for a long run that samples the
 // resident memory of signet every second. Every server listens on a free
@@ -30,9 +32,14 @@ func main() {
 	short := flag.Duration("duration", 10*time.Second, "length of each short run")
 	long := flag.Duration("memory-duration", 60*time.Second, "length of the run that samples memory")
 	conns := flag.Int("connections", 32, "open connections of wrk")
+	plainAddr := flag.String("serve-plain", "", "only serve `address` as the plain net/http server of the load test")
+	plainDir := flag.String("plain-dir", "", "`directory` that -serve-plain serves under /media/")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("loadtest: ")
+	if *plainAddr != "" {
+		log.Fatal(servePlain(*plainAddr, *plainDir))
+	}
 
 	for _, tool := range []string{"wrk", "nginx"} {
 		if _, err := lookTool(tool); err != nil {
@@ -88,6 +95,8 @@ func lookTool(name string) (string, error) {
 func (e *env) runAll(d time.Duration, conns int) ([]run, error) {
 	scenarios := []scenario{
 		{name: "nginx secure_link", url: e.nginxURL},
+		{name: "nginx secure_link, access log on", url: e.nginxLogURL},
+		{name: "net/http ServeContent alone, unverified", url: e.plainURL},
 		{name: "signet media, unverified", url: e.unverifiedURL, proc: e.unverified},
 		{name: "signet media, verified", url: e.mediaURL, proc: e.signet},
 		{name: "signet /auth (nginx mode)", url: e.signet.base + "/auth?nginx=1", proc: e.signet,

@@ -41,8 +41,10 @@ type env struct {
 	dir                     string
 	signet, unverified      *process
 	nginx                   *process
+	plain                   *process // net/http alone, see servePlain
 	mediaURL, unverifiedURL string
-	nginxURL                string
+	nginxURL, nginxLogURL   string
+	plainURL                string
 	signScript              string // wrk Lua script of a sign request
 }
 
@@ -81,7 +83,7 @@ func (e *env) writeFiles() error {
 
 func (e *env) startServers(bin string) error {
 	var err error
-	signetPort, unverifiedPort, nginxPort := freePort(), freePort(), freePort()
+	signetPort, unverifiedPort, nginxPort, nginxLogPort, plainPort := freePort(), freePort(), freePort(), freePort(), freePort()
 	e.signet, err = startSignet(bin, e.dir, signetPort, false)
 	if err != nil {
 		return err
@@ -90,7 +92,11 @@ func (e *env) startServers(bin string) error {
 	if err != nil {
 		return err
 	}
-	e.nginx, err = startNginx(e.dir, nginxPort)
+	e.nginx, err = startNginx(e.dir, nginxPort, nginxLogPort)
+	if err != nil {
+		return err
+	}
+	e.plain, err = startPlain(e.dir, plainPort)
 	if err != nil {
 		return err
 	}
@@ -99,7 +105,10 @@ func (e *env) startServers(bin string) error {
 	}
 	e.unverifiedURL = e.unverified.base + "/media/" + fileName
 	uri := "/media/" + fileName
-	e.nginxURL = e.nginx.base + uri + "?" + secureLinkQuery(uri, nginxSecret, time.Now().Add(24*time.Hour))
+	query := "?" + secureLinkQuery(uri, nginxSecret, time.Now().Add(24*time.Hour))
+	e.nginxURL = e.nginx.base + uri + query
+	e.nginxLogURL = "http://127.0.0.1:" + strconv.Itoa(nginxLogPort) + uri + query
+	e.plainURL = e.plain.base + uri
 	e.signScript = filepath.Join(e.dir, "sign.lua")
 	return os.WriteFile(e.signScript, []byte(signLua(e.signet.base)), 0o644)
 }
@@ -133,7 +142,10 @@ func startSignet(bin, dir string, port int, unverified bool) (*process, error) {
 	return p, waitListening(port)
 }
 
-func startNginx(dir string, port int) (*process, error) {
+// startNginx starts one nginx with the same secure_link location on two
+// ports: without an access log on port, and with one, written to a file
+// as signet writes its request log, on logPort.
+func startNginx(dir string, port, logPort int) (*process, error) {
 	bin, err := lookTool("nginx")
 	if err != nil {
 		return nil, err
@@ -161,8 +173,19 @@ http {
             if ($secure_link = "0") { return 410; }
         }
     }
+    server {
+        listen 127.0.0.1:%[4]d;
+        access_log %[1]s/nginx-access.log;
+        location /media/ {
+            root %[1]s;
+            secure_link $arg_md5,$arg_expires;
+            secure_link_md5 "$secure_link_expires$uri %[3]s";
+            if ($secure_link = "") { return 403; }
+            if ($secure_link = "0") { return 410; }
+        }
+    }
 }
-`, dir, port, nginxSecret)
+`, dir, port, nginxSecret, logPort)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, err
 	}
@@ -172,13 +195,63 @@ http {
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
+	if err := waitListening(port); err != nil {
+		return p, err
+	}
+	return p, waitListening(logPort)
+}
+
+// startPlain starts this program again as the plain net/http server of
+// servePlain, serving dir/media.
+func startPlain(dir string, port int) (*process, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	p := &process{base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	p.cmd = exec.Command(self, "-serve-plain", "127.0.0.1:"+strconv.Itoa(port), "-plain-dir", filepath.Join(dir, "media"))
+	p.cmd.Stdout, p.cmd.Stderr = &p.logs, &p.logs
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
 	return p, waitListening(port)
+}
+
+// servePlain serves the files of dir under /media/ with http.ServeContent
+// and nothing else: no router, no verification, no request log. It is the
+// most a net/http server can do with this file on this machine.
+func servePlain(addr, dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutPrefix(r.URL.Path, "/media/")
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		f, err := root.Open(name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		if err != nil || !info.Mode().IsRegular() {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, name, info.ModTime(), f)
+	})
+	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	return srv.ListenAndServe()
 }
 
 // stop ends the servers that the load test started, by their process,
 // and removes the directory.
 func (e *env) stop() {
-	for _, p := range []*process{e.signet, e.unverified, e.nginx} {
+	for _, p := range []*process{e.signet, e.unverified, e.nginx, e.plain} {
 		if p != nil && p.cmd.Process != nil {
 			p.cmd.Process.Signal(syscall.SIGTERM)
 			done := make(chan struct{})
