@@ -131,18 +131,15 @@ func redactTarget(target string) (redacted, sigHash string) {
 			b.WriteByte('&')
 		}
 		name, value, _ := strings.Cut(param, "=")
-		switch redactedParam(name) {
-		case "signature":
-			if sigHash == "" {
-				sum := sha256.Sum256([]byte(value))
-				sigHash = hex.EncodeToString(sum[:4])
-			}
+		redact, isSignature := redactedParam(name)
+		if isSignature && sigHash == "" {
+			sum := sha256.Sum256([]byte(value))
+			sigHash = hex.EncodeToString(sum[:4])
+		}
+		if redact {
 			b.WriteString(name)
 			b.WriteString("=REDACTED")
-		case "policy":
-			b.WriteString(name)
-			b.WriteString("=REDACTED")
-		default:
+		} else {
 			b.WriteString(param)
 		}
 		if !more {
@@ -183,33 +180,40 @@ func redactText(s string) string {
 	return b.String()
 }
 
-// redactedNameLen returns the length of "policy=" or "signature=" when s
-// starts with one of them, and 0 otherwise.
+// redactedNameLen returns, when s starts with "policy" or "signature"
+// followed by '=' or by other characters of a parameter name and then '=',
+// the length up to and including the '='. It returns 0 otherwise. So
+// "signature+=" and "policy%20=" are caught, and "signature/" is not.
 func redactedNameLen(s string) int {
-	for _, name := range []string{"policy=", "signature="} {
-		if strings.HasPrefix(s, name) {
-			return len(name)
+	for _, word := range []string{"policy", "signature"} {
+		if !strings.HasPrefix(s, word) {
+			continue
+		}
+		for i := len(word); i < len(s); i++ {
+			switch s[i] {
+			case '=':
+				return i + 1
+			case '&', '#', '"', '\'', ' ', '\t', '\n', '/', '?', ';':
+				return 0
+			}
 		}
 	}
 	return 0
 }
 
-// redactedParam returns "policy" or "signature" when a query parameter
-// name is one of them after percent-decoding and ignoring case, and ""
-// otherwise. Names without '%' or '+' need no decoding.
-func redactedParam(name string) string {
+// redactedParam reports whether a query parameter's value must be
+// redacted: its name contains "policy" or "signature" after
+// percent-decoding and ignoring case. Names such as "signature+" or
+// "x-policy" count too: the verifier ignores them, but their values may
+// still be a signature. isSignature reports the name "signature" itself.
+func redactedParam(name string) (redact, isSignature bool) {
 	if strings.ContainsAny(name, "%+") {
 		if decoded, err := url.QueryUnescape(name); err == nil {
 			name = decoded
 		}
 	}
-	switch {
-	case strings.EqualFold(name, "policy"):
-		return "policy"
-	case strings.EqualFold(name, "signature"):
-		return "signature"
-	}
-	return ""
+	name = strings.ToLower(name)
+	return strings.Contains(name, "signature") || strings.Contains(name, "policy"), name == "signature"
 }
 
 func truncate(s string) string {

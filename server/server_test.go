@@ -175,6 +175,9 @@ func TestRedactTarget(t *testing.T) {
 		{"/a?signature", "/a?signature=REDACTED"},
 		{"/a/signature=S/policy=P", "/a/signature=REDACTED"},
 		{"/a?policy=P&policy=Q", "/a?policy=REDACTED&policy=REDACTED"},
+		{"/a?signature=S&signature+=T", "/a?signature=REDACTED&signature+=REDACTED"},
+		{"/a?sig%6Eature%20=T&x-policy=P", "/a?sig%6Eature%20=REDACTED&x-policy=REDACTED"},
+		{"/signature/a.mp4?t=1", "/signature/a.mp4?t=1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.target, func(t *testing.T) {
