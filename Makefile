@@ -47,12 +47,16 @@ test-go:
 	$(GO) test -count=1 ./...
 	./$(BIN) vectors $(VECTORS)
 
-# test-wasm runs the vectors through the WebAssembly module in wazero and
-# in Node's WASI, the command form on stdin, the example Worker in workerd
+# test-wasm checks the module's size against its goal, runs the vectors
+# through the WebAssembly module in wazero and in Node's WASI, the command
+# form on stdin, the example Worker in workerd
 # (installed by "npm ci" in wasm/workerd), and the core's tests inside
 # WebAssembly with the wazero CLI (installed into GOBIN from the Go module
 # proxy when missing).
 test-wasm: wasm build
+	@size=$$(stat -c %s $(WASM)); test "$$size" -lt $(WASM_MAX_BYTES) || { \
+		echo "$(WASM) is $$size bytes, over the goal of $(WASM_MAX_BYTES): docs/benchmarks.md lists what the module links"; \
+		exit 1; }
 	./$(BIN) vectors --engine wasm --module $(WASM) $(VECTORS)
 	node wasm/node/vectors.mjs $(WASM) $(VECTORS)
 	cd wasm/workerd && node --test test/
@@ -61,6 +65,9 @@ test-wasm: wasm build
 		$(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_wasip1_wasm_exec" ./core/...
 
 WASM         := bin/signet.wasm
+# WASM_MAX_BYTES is the size goal of the reactor module, which test-wasm
+# enforces.
+WASM_MAX_BYTES := 2500000
 WASM_COMMAND := bin/signet-command.wasm
 GOBIN_DIR    := $(shell $(GO) env GOPATH)/bin
 WAZERO       := $(GOBIN_DIR)/wazero

@@ -8,8 +8,15 @@
 // `signet vectors --engine wasm` runs them on the native core.
 
 import { readFile } from "node:fs/promises";
-import { WASI } from "node:wasi";
 import { Verifier } from "../js/host.mjs";
+
+// Node warns on every run that WASI is experimental; the other warnings
+// still print.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "ExperimentalWarning") console.error(`${w.name}: ${w.message}`);
+});
+const { WASI } = await import("node:wasi");
 
 // GOMEMLIMIT keeps the guest's heap small; the module needs only a few MiB.
 const GOMEMLIMIT = "48MiB";
@@ -20,12 +27,11 @@ async function main(args) {
     return 2;
   }
   const [modulePath, ...files] = args;
-  const module = await WebAssembly.compile(await readFile(modulePath));
+  const module = await compileModule(modulePath);
   const verifiers = new Map();
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const file of files) {
-    const { cases } = JSON.parse(await readFile(file, "utf8"));
-    for (const c of cases) {
+    for (const c of await readCases(file)) {
       await runCase(module, verifiers, file, c, counts);
     }
   }
@@ -35,6 +41,43 @@ async function main(args) {
   );
   console.log(`${counts.passed} passed, ${counts.failed} failed`);
   return counts.failed === 0 ? 0 : 1;
+}
+
+// compileModule reads and compiles the module, or throws an error that
+// says what to do.
+async function compileModule(path) {
+  let bytes;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new Error(`cannot read the module ${path}: ${err.code ?? err.message}; build it with make wasm`);
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (err) {
+    throw new Error(`${path} is not a valid WebAssembly module (${err.message}); build it with make wasm`);
+  }
+}
+
+// readCases returns the cases of a vector file, or throws an error that
+// names the file.
+async function readCases(path) {
+  let text;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read the vector file ${path}: ${err.code ?? err.message}`);
+  }
+  let cases;
+  try {
+    ({ cases } = JSON.parse(text));
+  } catch (err) {
+    throw new Error(`${path} is not JSON: ${err.message}`);
+  }
+  if (!Array.isArray(cases)) {
+    throw new Error(`${path} has no "cases" array; give a conformance vector file`);
+  }
+  return cases;
 }
 
 async function runCase(module, verifiers, file, c, counts) {
@@ -80,4 +123,9 @@ async function newVerifier(module, config) {
   return new Verifier(instance.exports, config);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  console.error(`vectors.mjs: ${err.message}`);
+  process.exitCode = 2;
+}
