@@ -44,7 +44,7 @@ async function main(args) {
 }
 
 // compileModule reads and compiles the module, or throws an error that
-// says what to do.
+// names the fix.
 async function compileModule(path) {
   let bytes;
   try {
