@@ -117,8 +117,9 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./core/
 
 # loadtest drives the sign API, the media route and /auth with wrk at
-# saturation on loopback, beside nginx secure_link and an unverified media
-# route, for about two minutes, and writes the results to
+# saturation on loopback, beside nginx secure_link, a plain net/http server
+# of the same file and an unverified media route, for about three minutes,
+# and writes the results to
 # docs/benchmarks.md. It needs Debian's nginx and wrk; make test does not
 # run it.
 loadtest:

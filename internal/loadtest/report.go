@@ -57,7 +57,11 @@ func (r *report) section() string {
 	b.WriteString("| run | requests/s | p50 | p99 | non-2xx | socket errors | peak RSS of signet |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, run := range append(r.runs, r.memory.run) {
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %d | %s |\n", run.name, run.perSecond,
+		name := run.name
+		if run.rounds > 1 {
+			name += fmt.Sprintf(" (median of %d alternating runs)", run.rounds)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %d | %s |\n", name, run.perSecond,
 			formatLatency(run.p50), formatLatency(run.p99), run.non2xx, run.socketErrors, formatBytes(run.peakRSS))
 	}
 	b.WriteString("\n")

@@ -28,6 +28,7 @@ type run struct {
 	non2xx       int64
 	socketErrors int64
 	peakRSS      int64 // bytes; 0 when not measured
+	rounds       int   // runs that this one is the median of; 0 or 1 for one
 }
 
 // wrk runs wrk with one thread, which leaves the second CPU of a 2-CPU
