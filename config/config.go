@@ -41,6 +41,11 @@ type Config struct {
 	// Listen is the TCP address to listen on. Default DefaultListen.
 	Listen string
 
+	// ListenAt is the location, "file:line", of the listen setting that
+	// set Listen. It is empty when Listen is the default or was set by
+	// code.
+	ListenAt string
+
 	// Keys sign and verify URLs. Every key verifies. A key with URL
 	// prefixes signs, unless SignKeys is set and does not list it.
 	Keys []core.Key

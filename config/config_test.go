@@ -294,8 +294,9 @@ func TestLoadSignetFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{
-		Sources: []string{filepath.Join(dir, "signet.conf"), filepath.Join(dir, "opencast", verifierName)},
-		Listen:  "0.0.0.0:9090",
+		Sources:  []string{filepath.Join(dir, "signet.conf"), filepath.Join(dir, "opencast", verifierName)},
+		Listen:   "0.0.0.0:9090",
+		ListenAt: filepath.Join(dir, "signet.conf") + ":2",
 		Keys: []core.Key{
 			{ID: "main", Secret: secretA, Organization: "uni_org",
 				URLs: []string{"https://media.example.org/engage/", "/engage/"}},
@@ -526,6 +527,21 @@ func TestLoadErrors(t *testing.T) {
 			name:  "invalid listen port",
 			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1:http\n"},
 			at:    "signet.conf:3", key: "listen", want: `invalid port "http"`,
+		},
+		{
+			name:  "listen port out of range",
+			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1:99999\n"},
+			at:    "signet.conf:3", key: "listen", want: `invalid port "99999" in address "127.0.0.1:99999": the port is out of range`,
+		},
+		{
+			name:  "listen port beyond int",
+			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1:99999999999999999999\n"},
+			at:    "signet.conf:3", key: "listen", want: "the port is out of range",
+		},
+		{
+			name:  "negative listen port",
+			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1:-1\n"},
+			at:    "signet.conf:3", key: "listen", want: "the port is out of range",
 		},
 		{
 			name:  "truncated bcrypt hash",
@@ -1036,5 +1052,61 @@ func TestTokenFromNewToken(t *testing.T) {
 	}
 	if len(cfg.Tokens) != 1 || cfg.Tokens[0].SHA256 != hash {
 		t.Errorf("Tokens = %+v, want one with the hash of the token", cfg.Tokens)
+	}
+}
+
+func TestParse(t *testing.T) {
+	cfg, err := Parse("snippet.conf", []byte("listen = 127.0.0.1:9000\n"+keyLines))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if cfg.Listen != "127.0.0.1:9000" {
+		t.Errorf("Listen = %q, want 127.0.0.1:9000", cfg.Listen)
+	}
+	if cfg.ListenAt != "snippet.conf:1" {
+		t.Errorf("ListenAt = %q, want snippet.conf:1", cfg.ListenAt)
+	}
+	if len(cfg.Keys) != 1 || cfg.Keys[0].ID != "k" {
+		t.Errorf("Keys = %v, want the key k", cfg.Keys)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		key, want  string
+	}{
+		{"invalid prefix", "key.k.secret = " + secretA + "\nkey.k.url = not a url\n", "key.k.url", `invalid URL prefix "not a url"`},
+		{"prefix with query", "key.k.secret = " + secretA + "\nkey.k.url = https://x/?q=1\n", "key.k.url", "no query"},
+		{"no key", "listen = 127.0.0.1:9000\n", "", "no key configured in snippet.conf"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("snippet.conf", []byte(tc.text))
+			if err == nil {
+				t.Fatal("Parse succeeded, expected an error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+			checkNoSecrets(t, err.Error())
+			if tc.key == "" {
+				return
+			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			if cfgErr.File != "snippet.conf" || cfgErr.Line != 2 || cfgErr.Key != tc.key {
+				t.Errorf("error at %s:%d key %q, want snippet.conf:2 key %q", cfgErr.File, cfgErr.Line, cfgErr.Key, tc.key)
+			}
+		})
+	}
+}
+
+func TestParseTooLarge(t *testing.T) {
+	_, err := Parse("big.conf", make([]byte, MaxFileSize+1))
+	if err == nil || !strings.Contains(err.Error(), "big.conf: file is larger than") {
+		t.Errorf("Parse of %d bytes: error %v, want one about the size", MaxFileSize+1, err)
 	}
 }

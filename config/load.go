@@ -87,6 +87,30 @@ func Load(paths ...string) (*Config, error) {
 	return &l.cfg, nil
 }
 
+// Parse reads data as the content of a configuration file named name,
+// and checks it as Load checks a file. The kind of file follows from
+// name, relative paths start at the directory of name, and errors name
+// name as the file. Parse reads no file named name, but it does read the
+// Opencast files that data names.
+func Parse(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileSize {
+		return nil, fileTooLarge(name)
+	}
+	l := newLoader()
+	if abs, err := filepath.Abs(name); err == nil {
+		l.loaded[abs] = true
+	}
+	l.cfg.Sources = append(l.cfg.Sources, name)
+	l.loadData(name, kindOf(name), data)
+	if len(l.errs) == 0 {
+		l.finish()
+	}
+	if len(l.errs) > 0 {
+		return nil, errors.Join(l.errs...)
+	}
+	return &l.cfg, nil
+}
+
 // readFile reads a file of at most MaxFileSize bytes.
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
@@ -99,11 +123,15 @@ func readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		err := fmt.Errorf("file is larger than %d bytes (1 MiB); "+
-			"a configuration file is much smaller, check the path", MaxFileSize)
-		return nil, &Error{File: path, Err: err}
+		return nil, fileTooLarge(path)
 	}
 	return data, nil
+}
+
+func fileTooLarge(path string) error {
+	err := fmt.Errorf("file is larger than %d bytes (1 MiB); "+
+		"a configuration file is much smaller, check the path", MaxFileSize)
+	return &Error{File: path, Err: err}
 }
 
 // entry is a property with the file it was read from.
@@ -209,6 +237,12 @@ func (l *loader) loadFile(path string, kind fileKind, from *entry) {
 		l.fail(fileError(err, from))
 		return
 	}
+	l.loadData(path, kind, data)
+}
+
+// loadData applies the entries of a file's content, and then loads the
+// Opencast files that it names.
+func (l *loader) loadData(path string, kind fileKind, data []byte) {
 	props, err := parseProperties(path, data)
 	if err != nil {
 		l.fail(err)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -93,14 +94,30 @@ func unknownKeyMessage(key string) string {
 }
 
 func setListen(l *loader, e entry) error {
-	_, port, err := net.SplitHostPort(e.value)
-	if err != nil {
-		return e.errorf("invalid address %q: %w; write host:port, such as 127.0.0.1:8080", e.value, err)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return e.errorf("invalid port %q; write a number from 0 to 65535", port)
+	if err := CheckListen(e.value); err != nil {
+		return e.errorf("%w", err)
 	}
 	l.cfg.Listen = e.value
+	l.cfg.ListenAt = e.where()
+	return nil
+}
+
+// CheckListen checks a listen address as the listen setting takes it:
+// host:port with a port number from 0 to 65535, where 0 lets the system
+// choose a free port. It does not check that the host is an address of this
+// machine, which only listening shows.
+func CheckListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: %w; write host:port, such as 127.0.0.1:8080", addr, err)
+	}
+	n, err := strconv.Atoi(port)
+	switch {
+	case errors.Is(err, strconv.ErrRange), err == nil && (n < 0 || n > 65535):
+		return fmt.Errorf("invalid port %q in address %q: the port is out of range; write a number from 0 to 65535", port, addr)
+	case err != nil:
+		return fmt.Errorf("invalid port %q in address %q: write a number from 0 to 65535", port, addr)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/core"
 )
 
@@ -194,11 +195,10 @@ func quoteInput(text string) string {
 	return strconv.Quote(text[:maxQuotedInput]) + "... (" + strconv.Itoa(len(text)) + " bytes)"
 }
 
-// parseISO8601 parses an ISO 8601 date and time with seconds and a UTC
-// offset, optionally with fractional seconds, and rejects impossible dates
-// such as 2018-02-30.
+// parseISO8601 parses an ISO 8601 date and time in the form of RFC 3339,
+// with config.ParseRFC3339, and returns an error naming valid-until.
 func parseISO8601(text string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, text)
+	t, err := config.ParseRFC3339(text)
 	if err == nil {
 		return t, nil
 	}

@@ -68,6 +68,10 @@ func TestSignValidUntil(t *testing.T) {
 		{"negative offset", "2026-03-01T08:00:00-05:00", "2026-03-01T13:00:00Z"},
 		{"fractional seconds", "2026-03-01T13:00:00.750Z", "2026-03-01T13:00:00Z"},
 		{"max lifetime", "2026-03-08T12:00:00Z", "2026-03-08T12:00:00Z"},
+		{"lower-case t and z", "2026-03-01t13:00:00z", "2026-03-01T13:00:00Z"},
+		{"lower-case t", "2026-03-01t13:00:00Z", "2026-03-01T13:00:00Z"},
+		{"lower-case z", "2026-03-01T13:00:00z", "2026-03-01T13:00:00Z"},
+		{"lower-case t with offset", "2026-03-01t15:00:00.5+02:00", "2026-03-01T13:00:00Z"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +128,9 @@ func TestSignBadRequest(t *testing.T) {
 		{"basic format offset", withURL("valid-until", "2026-03-02T13:00:00+0200"), "valid-until", "ISO 8601"},
 		{"epoch millis", withURL("valid-until", "1772452800000"), "valid-until", "ISO 8601"},
 		{"words", withURL("valid-until", "tomorrow"), "valid-until", "ISO 8601"},
+		{"lower-case without offset", withURL("valid-until", "2026-03-02t13:00:00"), "valid-until", "ISO 8601"},
+		{"lower-case z twice", withURL("valid-until", "2026-03-02t13:00:00zz"), "valid-until", "ISO 8601"},
+		{"lower-case t twice", withURL("valid-until", "2026-03-02tt13:00:00z"), "valid-until", "ISO 8601"},
 		{"impossible date", withURL("valid-until", "2026-02-30T00:00:00Z"), "valid-until", "day out of range"},
 		{"hour 25", withURL("valid-until", "2026-03-02T25:00:00Z"), "valid-until", "out of range"},
 		{"past", withURL("valid-until", "2026-03-01T11:59:59Z"), "valid-until", "not in the future"},

@@ -146,6 +146,61 @@ func TestSignCommandErrors(t *testing.T) {
 	}
 }
 
+func TestSignCommandURLTooLong(t *testing.T) {
+	conf := writeKeyConfig(t)
+	longURL := "http://media.example.org/" + strings.Repeat("a", 9000)
+	code, out, errOut := runCLI("sign", "--config", conf, "--valid-until", "+1h", longURL)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if out != "" {
+		t.Errorf("printed %d bytes, want no signed URL", len(out))
+	}
+	for _, want := range []string{
+		"the URL of 9025 bytes would be ",
+		"more than the 8192 bytes that signet serve accepts (limits.max-url-bytes)",
+		"sign a shorter URL",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr %q does not contain %q", errOut, want)
+		}
+	}
+	if strings.Contains(errOut, "signature") || strings.Contains(errOut, "policy=") {
+		t.Errorf("stderr %q contains a part of the signed URL", errOut)
+	}
+}
+
+func TestSignCommandURLLimitFromConfig(t *testing.T) {
+	longURL := "http://media.example.org/" + strings.Repeat("a", 9000)
+	tests := []struct {
+		name, limit, url string
+		code             int
+	}{
+		{"raised limit", "limits.max-url-bytes = 1048576\n", longURL, 0},
+		{"lowered limit", "limits.max-url-bytes = 1024\n", "http://media.example.org/" + strings.Repeat("a", 400), 1},
+		{"lowered limit short URL", "limits.max-url-bytes = 1024\n", "http://media.example.org/a.mp4", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := writeKeyConfig(t)
+			extra := filepath.Join(filepath.Dir(conf), "limits.conf")
+			if err := os.WriteFile(extra, []byte(tc.limit), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := runCLI("sign", "--config", conf, "--config", extra, "--valid-until", "+1h", tc.url)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errOut)
+			}
+			if tc.code == 0 && !strings.HasPrefix(out, tc.url+"?policy=") {
+				t.Errorf("output %.80q... is not the signed URL", out)
+			}
+			if tc.code != 0 && !strings.Contains(errOut, "more than the 1024 bytes") {
+				t.Errorf("stderr %q does not name the configured limit", errOut)
+			}
+		})
+	}
+}
+
 func TestVerifyCommand(t *testing.T) {
 	conf := writeKeyConfig(t)
 	tests := []struct {
@@ -200,6 +255,27 @@ func TestVectorsCommandReportsFailure(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output does not contain %q:\n%s", want, out)
 		}
+	}
+}
+
+func TestVectorsCommandNativeRejectsWasmFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"vectors", "--module", "signet.wasm", "../../core/testdata/opencast-compat.json"},
+		{"vectors", "--engine", "native", "--module", "signet.wasm", "../../core/testdata/opencast-compat.json"},
+		{"vectors", "--engine", "native", "--cache-dir", "", "../../core/testdata/opencast-compat.json"},
+	} {
+		t.Run(strings.Join(args[1:len(args)-1], " "), func(t *testing.T) {
+			code, out, errOut := runCLI(args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if out != "" {
+				t.Errorf("output %q, want none: no case should run", out)
+			}
+			if !strings.Contains(errOut, "applies only to --engine wasm") {
+				t.Errorf("stderr %q does not explain the conflict", errOut)
+			}
+		})
 	}
 }
 

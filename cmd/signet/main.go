@@ -9,6 +9,7 @@
 //	signet vectors [--engine native|wasm] FILE...
 //	signet edge --config FILE (--origin URL | --root DIR)
 //	signet keygen [--id ID] [--url PREFIX]...
+//	signet version
 //
 // Run a subcommand with -h for its options.
 package main
@@ -48,6 +49,7 @@ Usage:
                                         proxy or serve files
   signet keygen [--id ID] [--url PREFIX]...
                                         print a new random key as configuration
+  signet version                        print the version of signet
 
 Run "signet COMMAND -h" for the options of a command.
 `
@@ -65,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"vectors": runVectors,
 		"edge":    runEdge,
 		"keygen":  runKeygen,
+		"version": runVersion,
 	}
 	cmd, ok := commands[args[0]]
 	switch {

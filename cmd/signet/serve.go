@@ -34,6 +34,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: unexpected argument %q; serve takes only options", errUsage, fs.Arg(0))
 	}
+	if *listen != "" {
+		if err := config.CheckListen(*listen); err != nil {
+			return fmt.Errorf("%w: --listen: %v", errUsage, err)
+		}
+	}
 	logger, err := newLogger(*logFormat, stderr)
 	if err != nil {
 		return err
@@ -61,17 +66,58 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	listenAddr := srv.Current().Config().Listen
 	ln, err := net.Listen("tcp", listenAddr)
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("listen on %s: %w; stop the other server or choose another address with --listen", listenAddr, err)
-	}
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w; give --listen as host:port, such as 127.0.0.1:8080", listenAddr, err)
+		return listenError(listenAddr, listenOrigin(*listen, cfg), err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go reloadOnSIGHUP(ctx, srv)
 	go srv.Watch(ctx)
 	return srv.Serve(ctx, ln)
+}
+
+// listenSetting is the origin of the listen address, for errors.
+type listenSetting struct {
+	prefix   string // the setting at fault, such as "signet.conf:3: listen: "
+	changeAt string // the places to set another address, such as "with --listen"
+}
+
+// listenOrigin returns where the listen address of cfg came from: the
+// --listen option when flagValue is set, else the listen setting of the
+// configuration, else the default.
+func listenOrigin(flagValue string, cfg *config.Config) listenSetting {
+	switch {
+	case flagValue != "":
+		return listenSetting{"--listen: ", "with --listen"}
+	case cfg.ListenAt != "":
+		return listenSetting{cfg.ListenAt + ": listen: ", "in this setting or with --listen"}
+	}
+	return listenSetting{"", "with --listen or the listen setting"}
+}
+
+// listenError returns the error for a failed listen on addr, with the
+// setting that gave addr, the cause and the fix.
+func listenError(addr string, origin listenSetting, err error) error {
+	var cause, fix string
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		cause = " (another program listens on this port)"
+		fix = "stop it, or choose another port " + origin.changeAt
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		cause = " (the host is not an address of this machine)"
+		fix = "give one of its addresses " + origin.changeAt + ", such as 127.0.0.1 for local clients or 0.0.0.0 for all"
+	case errors.Is(err, syscall.EACCES):
+		cause = " (ports below 1024 need privileges)"
+		fix = "choose a port from 1024 " + origin.changeAt + ", or grant the capability CAP_NET_BIND_SERVICE"
+	default:
+		fix = "give host:port with a host of this machine " + origin.changeAt + ", such as 127.0.0.1:8080"
+	}
+	// The *net.OpError repeats the address, so only its cause is kept.
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		err = opErr.Err
+	}
+	return fmt.Errorf("%scannot listen on %s: %w%s; %s", origin.prefix, addr, err, cause, fix)
 }
 
 // reloadOnSIGHUP reloads the configuration on every SIGHUP until ctx is
@@ -103,7 +149,7 @@ func serveConfig(paths []string, listen string, stdout io.Writer) (*config.Confi
 			return nil, err
 		}
 		if listen != "" {
-			cfg.Listen = listen
+			cfg.Listen, cfg.ListenAt = listen, ""
 		}
 		return cfg, nil
 	}

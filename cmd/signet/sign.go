@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/signet-media/signet/config"
@@ -58,8 +57,24 @@ func runSign(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSignedLength(len(rawURL), len(signed.URL), cfg.MaxURLBytes); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, signed.URL)
 	return nil
+}
+
+// checkSignedLength applies the sign API's limit on the length of a
+// signed URL, limits.max-url-bytes, because signet serve rejects a longer
+// request with 414. The message gives lengths only, because the URL may
+// carry an earlier signature.
+func checkSignedLength(urlBytes, signedBytes, maxURLBytes int) error {
+	if signedBytes <= maxURLBytes {
+		return nil
+	}
+	return fmt.Errorf("the URL of %d bytes would be %d bytes signed, more than the %d bytes that signet serve accepts "+
+		"(limits.max-url-bytes); sign a shorter URL, or raise limits.max-url-bytes here and for every signet serve that serves the URL",
+		urlBytes, signedBytes, maxURLBytes)
 }
 
 // checkValidity applies the sign API's rules to the command line: the URL
@@ -125,11 +140,6 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// rfc3339Letters upper-cases the letters of an RFC 3339 time. RFC 3339,
-// section 5.6, allows a lower-case t and z, but time.Parse accepts only
-// T and Z.
-var rfc3339Letters = strings.NewReplacer("t", "T", "z", "Z")
-
 // parseTime reads an RFC 3339 time (fractions, offsets and lower-case t
 // and z allowed), Unix milliseconds, or a duration relative to now written
 // with a sign.
@@ -143,7 +153,7 @@ func parseTime(text string, now time.Time) (time.Time, error) {
 	if ms, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return time.UnixMilli(ms), nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, rfc3339Letters.Replace(text))
+	t, err := config.ParseRFC3339(text)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a time; write 2030-01-01T00:00:00Z, Unix milliseconds, or +2h", text)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 
@@ -21,6 +22,9 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: expected at least one vector FILE", errUsage)
+	}
+	if err := checkWasmOnlyFlags(fs, *engineName); err != nil {
+		return err
 	}
 	engine, err := newEngine(*engineName, &wf)
 	if err != nil {
@@ -49,6 +53,22 @@ func runVectors(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return exitError(1)
+	}
+	return nil
+}
+
+// checkWasmOnlyFlags rejects --module and --cache-dir with the native
+// engine. They would be ignored, and a passing run would then appear to
+// have tested a module that never ran.
+func checkWasmOnlyFlags(fs *flag.FlagSet, engineName string) error {
+	if engineName != "native" {
+		return nil
+	}
+	for _, name := range []string{"module", "cache-dir"} {
+		if isFlagSet(fs, name) {
+			return fmt.Errorf("%w: --%s applies only to --engine wasm, but the engine is native; "+
+				"add --engine wasm or remove --%s", errUsage, name, name)
+		}
 	}
 	return nil
 }
