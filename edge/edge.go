@@ -3,19 +3,20 @@
 // serves it from a directory. Statuses, the X-Signet-Reason header, JSON
 // error bodies, Cache-Control, trusted proxies, the rewriting of HLS
 // playlists and log redaction are those of signet serve's media route.
+// Files of the directory, and playlists rewritten from them, are served
+// by server.FileServer, which runs the media route's own code for
+// headers, ETag, Range and conditional requests.
 package edge
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"path"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ type Gateway struct {
 	now      func() time.Time
 	proxy    *httputil.ReverseProxy // nil when serving files
 	files    fs.FS                  // nil when proxying
+	fileSrv  *server.FileServer     // serves files as the media route does; nil when proxying
 }
 
 // Settings is the part of a Gateway's configuration that a reload of the
@@ -85,6 +87,8 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if cfg.Origin != nil {
 		g.proxy = g.newProxy(cfg.Origin)
+	} else {
+		g.fileSrv = server.NewFileServer(cfg.Files, g.logger)
 	}
 	g.Reload(cfg.Settings)
 	return g, nil
@@ -191,22 +195,16 @@ func (g *Gateway) pass(w http.ResponseWriter, r *http.Request, req *request) rec
 	return *req.rec
 }
 
+// serveFile serves the file that r names with the media route's code.
 func (g *Gateway) serveFile(w http.ResponseWriter, r *http.Request, req *request) {
-	f, info, name, ok := g.openFile(w, r, req.rec)
-	if !ok {
+	name, ok := server.MediaFileName(r, "/")
+	if !ok || name == "." {
+		req.rec.failed(writeProblem(w, http.StatusNotFound, "not found", ""))
 		return
 	}
-	defer f.Close()
-	content, ok := f.(io.ReadSeeker)
-	if !ok {
-		g.logger.Error("file does not support seeking", "file", name)
-		req.rec.failed(writeProblem(w, http.StatusInternalServerError, "internal server error", ""))
-		return
+	if message := g.fileSrv.ServeFile(w, r, name, req.cacheControl, req.rec.keyID); message != "" {
+		req.rec.failed(record{err: message})
 	}
-	h := w.Header()
-	h.Set("Cache-Control", req.cacheControl)
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, path.Base(name), info.ModTime(), content)
 }
 
 // openFile opens the regular file that r names. When it cannot, it

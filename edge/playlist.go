@@ -47,7 +47,7 @@ func (g *Gateway) playlistScope(s *Settings, r *http.Request, origin *server.Med
 
 // servePlaylistFile serves a playlist of the directory, rewritten in
 // memory before any header is sent, so an error never leaves a truncated
-// playlist.
+// playlist. The rewritten playlist is served with the media route's code.
 func (g *Gateway) servePlaylistFile(w http.ResponseWriter, r *http.Request, req *request) {
 	f, info, name, ok := g.openFile(w, r, req.rec)
 	if !ok {
@@ -70,11 +70,9 @@ func (g *Gateway) servePlaylistFile(w http.ResponseWriter, r *http.Request, req 
 		req.rec.failed(written)
 		return
 	}
-	h := w.Header()
-	h.Set("Cache-Control", req.cacheControl)
-	h.Set("Content-Type", server.PlaylistType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	if message := g.fileSrv.ServePlaylist(w, r, body, req.cacheControl); message != "" {
+		req.rec.failed(record{err: message})
+	}
 }
 
 // writePlaylistError writes the error response for the errors of

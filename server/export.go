@@ -2,15 +2,19 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/core"
@@ -146,3 +150,91 @@ func (p ProxyPolicy) Resolve(r *http.Request) (MediaOrigin, error) {
 // SignedURLChallenge is the WWW-Authenticate challenge that the media
 // route sends with the 401 of an unsigned request.
 const SignedURLChallenge = signedURLChallenge
+
+// FileServer serves the files of a directory, and playlists rewritten in
+// memory, with the code of the media route. It sends the same headers and
+// ETag, handles Range and conditional requests alike, sends JSON errors
+// for 404, 412 and 416, and sends files with sendfile. signet edge serves
+// --root through it, so that the two servers cannot drift apart. A
+// FileServer is safe for concurrent use.
+//
+// It passes each request to a gin engine of its own, because the media
+// route's code writes to a gin.Context, which only an engine makes.
+type FileServer struct {
+	// s has only a logger and the file system, because serveFile and
+	// serveContent use nothing else of a Server.
+	s      *Server
+	engine *gin.Engine
+}
+
+// fileJob is the content of one FileServer request: a file name, or a
+// playlist body when playlist is set.
+type fileJob struct {
+	name         string
+	playlist     bool
+	body         []byte
+	cacheControl string
+}
+
+type fileJobKey struct{}
+
+// NewFileServer returns a FileServer of fsys, which logs the errors of
+// opening files to logger, or to slog.Default() when logger is nil. Like
+// New, it sets gin's global mode to release mode.
+func NewFileServer(fsys fs.FS, logger *slog.Logger) *FileServer {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	fsrv := &FileServer{s: &Server{logger: logger, media: fsys}, engine: gin.New()}
+	fsrv.engine.RedirectTrailingSlash = false
+	fsrv.engine.RedirectFixedPath = false
+	fsrv.engine.GET("/*path", fsrv.handle)
+	fsrv.engine.HEAD("/*path", fsrv.handle)
+	// A URL path without a leading slash matches no route. handle writes
+	// a status for every request, so it replaces the 404 that gin would
+	// send for such a path.
+	fsrv.engine.NoRoute(fsrv.handle)
+	return fsrv
+}
+
+// ServeFile serves the regular file name of the file system, a name that
+// MediaFileName returned, as the media route serves a verified request.
+// It responds with 404 when the file is missing or not a regular file,
+// and logs any other error of opening it with keyID. The URL of r plays
+// no part.
+//
+// It returns the error message of an error response for the request log,
+// or "" when it served the file or a 304.
+func (fsrv *FileServer) ServeFile(w http.ResponseWriter, r *http.Request, name, cacheControl, keyID string) string {
+	return fsrv.serve(w, r, &fileJob{name: name, cacheControl: cacheControl}, keyID)
+}
+
+// ServePlaylist serves body, a playlist that RewritePlaylist returned, as
+// the media route serves a rewritten playlist: Range requests select
+// bytes of body, and there is neither ETag nor Last-Modified. It returns
+// the error message of an error response, or "".
+func (fsrv *FileServer) ServePlaylist(w http.ResponseWriter, r *http.Request, body []byte, cacheControl string) string {
+	return fsrv.serve(w, r, &fileJob{playlist: true, body: body, cacheControl: cacheControl}, "")
+}
+
+func (fsrv *FileServer) serve(w http.ResponseWriter, r *http.Request, job *fileJob, keyID string) string {
+	rec := &record{keyID: keyID}
+	ctx := context.WithValue(r.Context(), recordKey{}, rec)
+	ctx = context.WithValue(ctx, fileJobKey{}, job)
+	fsrv.engine.ServeHTTP(w, r.WithContext(ctx))
+	return rec.err
+}
+
+func (fsrv *FileServer) handle(c *gin.Context) {
+	job := c.Request.Context().Value(fileJobKey{}).(*fileJob)
+	if !job.playlist {
+		fsrv.s.serveFile(c, fsrv.s.media, job.name, job.cacheControl)
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Cache-Control", job.cacheControl)
+	h.Set("Content-Type", playlistType)
+	h["X-Content-Type-Options"] = nosniff
+	fsrv.s.serveContent(c, "", time.Time{}, bytes.NewReader(job.body), int64(len(job.body)))
+}

@@ -12,8 +12,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tetratelabs/wazero"
 
 	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/core"
@@ -37,10 +40,10 @@ func runEdge(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.config, "config", "", "configuration `FILE` with the keys (required)")
 	fs.StringVar(&o.origin, "origin", "", "origin `URL` that verified requests are proxied to")
 	fs.StringVar(&o.root, "root", "", "`directory` that verified requests are served from")
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8081", "TCP `address` to listen on")
+	fs.StringVar(&o.listen, "listen", "", "TCP `address` to listen on, overriding the configuration's listen (default "+defaultEdgeListen+")")
 	fs.IntVar(&o.poolSize, "pool-size", runtime.GOMAXPROCS(0), "maximum `number` of module instances")
 	fs.Int64Var(&o.memoryLimit, "memory-limit", wasm.DefaultMemoryLimit, "memory limit of each instance, in `bytes`")
-	fs.DurationVar(&o.callTimeout, "call-timeout", wasm.DefaultCallTimeout, "deadline of each call into the module; 0 for none, which makes verification about 5 times faster but lets a stuck call block its instance")
+	fs.DurationVar(&o.callTimeout, "call-timeout", wasm.DefaultCallTimeout, "deadline of each call into the module, the start of an instance included; 0 for none, which makes verification about 5 times faster but lets a stuck call block its instance")
 	logFormat := fs.String("log-format", "text", "log `format`: text or json")
 	o.wasm.add(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -67,7 +70,30 @@ func (o *edgeOptions) check(nargs int) error {
 	case o.callTimeout < 0:
 		return fmt.Errorf("%w: --call-timeout %v is negative; use 0 for none", errUsage, o.callTimeout)
 	}
+	if o.listen != "" {
+		if err := config.CheckListen(o.listen); err != nil {
+			return fmt.Errorf("%w: --listen: %v", errUsage, err)
+		}
+	}
 	return nil
+}
+
+// defaultEdgeListen is the address of signet edge when neither --listen
+// nor the configuration names one. It differs from the default of signet
+// serve, so that both can run on one machine with a configuration file
+// that has no listen setting.
+const defaultEdgeListen = "127.0.0.1:8081"
+
+// listenAddress returns the address to listen on: that of --listen, else
+// that of the configuration's listen setting, else defaultEdgeListen.
+func (o *edgeOptions) listenAddress(cfg *config.Config) string {
+	switch {
+	case o.listen != "":
+		return o.listen
+	case cfg.ListenAt != "":
+		return cfg.Listen
+	}
+	return defaultEdgeListen
 }
 
 func (o *edgeOptions) run(logger *slog.Logger) error {
@@ -76,10 +102,10 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 	opts := wasm.Options{MemoryLimit: o.memoryLimit, CallTimeout: o.callTimeout, NoCallTimeout: o.callTimeout == 0}
 	rt, err := o.wasm.compile(ctx, opts)
 	if err != nil {
-		return err
+		return o.compileError(ctx, err)
 	}
 	defer rt.Close(context.Background())
-	settings, err := o.loadSettings(ctx, rt, logger)
+	cfg, settings, err := o.loadSettings(ctx, rt, logger)
 	if err != nil {
 		return err
 	}
@@ -88,12 +114,13 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 		settings.Pool.Close(ctx)
 		return err
 	}
-	go o.reloadOnHangup(ctx, rt, gw, logger)
 
-	ln, err := net.Listen("tcp", o.listen)
+	addr := o.listenAddress(cfg)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w; free the port or choose another with --listen", o.listen, err)
+		return listenError(addr, listenOrigin(o.listen, cfg), err)
 	}
+	go o.reloadOnHangup(ctx, rt, gw, addr, logger)
 	logger.Info("edge gateway listening", "address", ln.Addr().String(), "module", o.wasm.module, "pool_size", o.poolSize)
 	return serveUntilDone(ctx, &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}, ln, logger)
 }
@@ -101,27 +128,95 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 // loadSettings loads the configuration file and builds the module pool
 // and the native verifier from its keys, and the trusted proxies and the
 // playlist limit from its other keys.
-func (o *edgeOptions) loadSettings(ctx context.Context, rt *wasm.Runtime, logger *slog.Logger) (edge.Settings, error) {
+func (o *edgeOptions) loadSettings(ctx context.Context, rt *wasm.Runtime, logger *slog.Logger) (*config.Config, edge.Settings, error) {
 	cfg, err := config.Load(o.config)
 	if err != nil {
-		return edge.Settings{}, err
+		return nil, edge.Settings{}, err
 	}
 	verifier, err := core.NewVerifier(cfg.VerifierConfig())
 	if err != nil {
-		return edge.Settings{}, err
+		return nil, edge.Settings{}, err
 	}
 	pool, err := rt.NewPool(ctx, cfg.VerifierConfig(), o.poolSize)
 	if err != nil {
-		return edge.Settings{}, err
+		return nil, edge.Settings{}, o.instanceError(err)
 	}
 	logger.Info("configuration loaded", "config", o.config, "trusted_proxies", cfg.TrustedProxies,
 		"client_header", cfg.ClientHeader, "max_playlist_bytes", cfg.MaxPlaylistBytes)
-	return edge.Settings{
+	return cfg, edge.Settings{
 		Pool:             pool,
 		Verifier:         verifier,
 		Proxies:          server.NewProxyPolicy(cfg),
 		MaxPlaylistBytes: cfg.MaxPlaylistBytes,
 	}, nil
+}
+
+// compileError explains an error of compiling the module. wazero rejects
+// a module that defines more initial memory than --memory-limit allows
+// as invalid, and the wasm package then advises a rebuild, but the fix is
+// a higher --memory-limit.
+func (o *edgeOptions) compileError(ctx context.Context, err error) error {
+	pages, ok := moduleMemoryPages(ctx, o.wasm.module)
+	limitPages := (o.memoryLimit + wasmPageSize - 1) / wasmPageSize
+	if !ok || int64(pages) <= limitPages {
+		return err
+	}
+	return fmt.Errorf("--memory-limit %d bytes is less than the %d bytes of memory that the module %s starts with; "+
+		"raise --memory-limit, for example to the default %d", o.memoryLimit, int64(pages)*wasmPageSize, o.wasm.module,
+		wasm.DefaultMemoryLimit)
+}
+
+// wasmPageSize is the size of a WebAssembly memory page in bytes.
+const wasmPageSize = 64 << 10
+
+// moduleMemoryPages returns the initial size, in pages, of the memory
+// that the module file at path exports, or false when it cannot tell. It
+// compiles the module with wazero's interpreter, which compiles faster
+// than wazero's compiler and has no memory limit below the 4 GiB of
+// WebAssembly.
+func moduleMemoryPages(ctx context.Context, path string) (uint32, bool) {
+	module, err := wasm.ReadModule(path)
+	if err != nil {
+		return 0, false
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer rt.Close(ctx)
+	compiled, err := rt.CompileModule(ctx, module)
+	if err != nil {
+		return 0, false
+	}
+	for _, memory := range compiled.ExportedMemories() {
+		return memory.Min(), true
+	}
+	return 0, false
+}
+
+// instanceError explains an error of making the first instance of the
+// module, which runs the module's initialization and configuration.
+//
+// The call deadline bounds this work as it bounds a verification,
+// because the pool also makes instances while it serves requests, and a
+// hung initialization would otherwise block a request and hold a slot of
+// the pool for good. A deadline too short for it is reported as such.
+func (o *edgeOptions) instanceError(err error) error {
+	switch {
+	case o.callTimeout > 0 && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("--call-timeout %v is too short to start an instance of the module, whose initialization "+
+			"runs under the same deadline as each verification; give a longer --call-timeout, such as the default %v, "+
+			"or 0 for none: %w", o.callTimeout, wasm.DefaultCallTimeout, err)
+	case isOutOfMemory(err):
+		return fmt.Errorf("the module ran out of memory under --memory-limit %d bytes; raise --memory-limit, "+
+			"for example to the default %d: %w", o.memoryLimit, wasm.DefaultMemoryLimit, err)
+	}
+	return err
+}
+
+// isOutOfMemory reports whether err contains the guest's stderr of a Go
+// runtime that could not allocate memory. The fatal errors of the Go 1.26
+// runtime contain "out of memory" or "cannot allocate memory".
+func isOutOfMemory(err error) bool {
+	message := err.Error()
+	return strings.Contains(message, "out of memory") || strings.Contains(message, "cannot allocate memory")
 }
 
 func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*edge.Gateway, error) {
@@ -144,8 +239,9 @@ func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*
 
 // reloadOnHangup reloads the configuration on SIGHUP: the keys, the
 // trusted proxies and the playlist limit. A configuration that fails to
-// load keeps the old one.
-func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *edge.Gateway, logger *slog.Logger) {
+// load keeps the old one. A new listen address takes effect only after a
+// restart, so it is logged and ignored. listening is the address in use.
+func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *edge.Gateway, listening string, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -155,10 +251,14 @@ func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *
 			return
 		case <-hup:
 		}
-		settings, err := o.loadSettings(ctx, rt, logger)
+		cfg, settings, err := o.loadSettings(ctx, rt, logger)
 		if err != nil {
 			logger.Error("reload failed; keeping the old configuration", "config", o.config, "error", err)
 			continue
+		}
+		if configured := o.listenAddress(cfg); configured != listening {
+			logger.Warn("the listen address changed, which takes effect only after a restart",
+				"listening", listening, "configured", configured)
 		}
 		gw.Reload(settings).Close(ctx)
 		logger.Info("configuration reloaded", "config", o.config)

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/wasm"
+)
+
+// buildModule builds the WebAssembly module once per test binary, as
+// "make wasm" builds bin/signet.wasm.
+var buildModule = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "signet-edge-module")
+	if err != nil {
+		return "", err
+	}
+	module := filepath.Join(dir, "signet.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", module, "../../wasm/guest")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build of the module: %v\n%s", err, out)
+	}
+	return module, nil
+})
+
+func testModule(t *testing.T) string {
+	t.Helper()
+	module, err := buildModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return module
+}
+
+// writeEdgeConfig writes a media directory with a.mp4 and a configuration
+// with one key and the extra lines, and returns both paths.
+func writeEdgeConfig(t *testing.T, extra string) (conf, root string) {
+	t.Helper()
+	dir := t.TempDir()
+	root = filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a.mp4"), []byte("movie"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf = filepath.Join(dir, "signet.conf")
+	text := "key.edge.secret = " + e2eSecret + "\nkey.edge.url = /\n" + extra
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return conf, root
+}
+
+// runEdgeFailure runs signet edge in process with options that make it
+// fail before it listens, and returns its exit status and stderr.
+func runEdgeFailure(t *testing.T, options ...string) (int, string) {
+	t.Helper()
+	conf, root := writeEdgeConfig(t, "")
+	args := append([]string{"edge", "--config", conf, "--root", root, "--module", testModule(t), "--cache-dir", ""}, options...)
+	code, _, stderr := runCLI(args...)
+	return code, stderr
+}
+
+func TestEdgeMemoryLimitBelowModule(t *testing.T) {
+	code, stderr := runEdgeFailure(t, "--memory-limit", "70000")
+	if code != 1 {
+		t.Errorf("exit status %d, expected 1", code)
+	}
+	if !strings.Contains(stderr, "--memory-limit 70000 bytes is less than the") {
+		t.Errorf("stderr %q does not name --memory-limit as the cause", stderr)
+	}
+	if !strings.Contains(stderr, "raise --memory-limit") {
+		t.Errorf("stderr %q does not advise a higher --memory-limit", stderr)
+	}
+	if strings.Contains(stderr, "make wasm") {
+		t.Errorf("stderr %q advises rebuilding the module", stderr)
+	}
+}
+
+// TestEdgeMemoryLimitOutOfMemory gives the module exactly the memory it
+// starts with, which is too little for the Go runtime to initialize.
+func TestEdgeMemoryLimitOutOfMemory(t *testing.T) {
+	pages, ok := moduleMemoryPages(context.Background(), testModule(t))
+	if !ok {
+		t.Fatal("moduleMemoryPages found no memory in the module")
+	}
+	limit := strconv.FormatInt(int64(pages)*wasmPageSize, 10)
+	code, stderr := runEdgeFailure(t, "--memory-limit", limit)
+	if code != 1 {
+		t.Errorf("exit status %d, expected 1", code)
+	}
+	if !strings.Contains(stderr, "the module ran out of memory under --memory-limit "+limit+" bytes; raise --memory-limit") {
+		t.Errorf("stderr does not advise a higher --memory-limit:\n%s", stderr)
+	}
+}
+
+func TestEdgeCallTimeoutTooShort(t *testing.T) {
+	code, stderr := runEdgeFailure(t, "--call-timeout", "1ns")
+	if code != 1 {
+		t.Errorf("exit status %d, expected 1", code)
+	}
+	if !strings.Contains(stderr, "--call-timeout 1ns is too short to start an instance of the module") {
+		t.Errorf("stderr %q does not name --call-timeout as the cause", stderr)
+	}
+	if !strings.Contains(stderr, "give a longer --call-timeout") {
+		t.Errorf("stderr %q does not advise a longer --call-timeout", stderr)
+	}
+}
+
+func TestEdgeInvalidListen(t *testing.T) {
+	code, stderr := runEdgeFailure(t, "--listen", "8081")
+	if code != 2 {
+		t.Errorf("exit status %d, expected 2", code)
+	}
+	if !strings.Contains(stderr, "--listen: invalid address \"8081\"") {
+		t.Errorf("stderr %q does not reject the --listen address", stderr)
+	}
+}
+
+func TestEdgeListenAddress(t *testing.T) {
+	tests := []struct {
+		name, flag, setting, want string
+	}{
+		{"default", "", "", defaultEdgeListen},
+		{"configuration", "", "listen = 127.0.0.1:9100\n", "127.0.0.1:9100"},
+		{"configuration with serve's default", "", "listen = " + config.DefaultListen + "\n", config.DefaultListen},
+		{"option", "127.0.0.1:9200", "", "127.0.0.1:9200"},
+		{"option over configuration", "127.0.0.1:9200", "listen = 127.0.0.1:9100\n", "127.0.0.1:9200"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conf, _ := writeEdgeConfig(t, tc.setting)
+			cfg, err := config.Load(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := edgeOptions{listen: tc.flag}
+			if got := o.listenAddress(cfg); got != tc.want {
+				t.Errorf("listen address %q, expected %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// startEdge runs the signet binary's edge command and waits until it
+// responds on addr.
+func startEdge(t *testing.T, addr string, args ...string) *runningServer {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	args = append([]string{"edge", "--module", testModule(t), "--cache-dir", t.TempDir(), "--log-format", "json"}, args...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &runningServer{base: "http://" + addr, cmd: cmd, logs: logs, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.done
+		if t.Failed() {
+			t.Logf("signet edge output:\n%s", logs.String())
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(s.base + "/a.mp4"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("unsigned request: status %d, expected 401", resp.StatusCode)
+			}
+			return s
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("signet edge exited: %v\n%s", err, logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("signet edge does not respond on %s\n%s", addr, logs.String())
+	return nil
+}
+
+// checkNotListening checks that nothing accepts connections on addr.
+func checkNotListening(t *testing.T, addr string) {
+	t.Helper()
+	if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("something listens on %s", addr)
+	}
+}
+
+func TestEdgeListensAsConfigured(t *testing.T) {
+	configured := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	conf, root := writeEdgeConfig(t, "listen = "+configured+"\n")
+
+	t.Run("configuration", func(t *testing.T) {
+		s := startEdge(t, configured, "--config", conf, "--root", root)
+		if !strings.Contains(s.logs.String(), `"address":"`+configured+`"`) {
+			t.Errorf("the log does not give the address %s:\n%s", configured, s.logs.String())
+		}
+	})
+	t.Run("option", func(t *testing.T) {
+		option := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		startEdge(t, option, "--config", conf, "--root", root, "--listen", option)
+		checkNotListening(t, configured)
+	})
+}
+
+func TestEdgeReloadKeepsListenAddress(t *testing.T) {
+	configured := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	conf, root := writeEdgeConfig(t, "listen = "+configured+"\n")
+	s := startEdge(t, configured, "--config", conf, "--root", root)
+
+	moved := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	writeText(t, conf, strings.Replace(readText(t, conf), configured, moved, 1))
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	waitForLog(t, s, "the listen address changed, which takes effect only after a restart")
+	waitForLog(t, s, "configuration reloaded")
+	if resp, err := http.Get(s.base + "/a.mp4"); err != nil {
+		t.Errorf("after the reload, %s does not respond: %v", configured, err)
+	} else {
+		resp.Body.Close()
+	}
+	checkNotListening(t, moved)
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func writeText(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestModuleMemoryPages checks the initial memory that moduleMemoryPages
+// reads against the smallest memory limit that the module compiles with.
+func TestModuleMemoryPages(t *testing.T) {
+	module := testModule(t)
+	pages, ok := moduleMemoryPages(context.Background(), module)
+	if !ok || pages == 0 {
+		t.Fatalf("moduleMemoryPages: %d pages, %v; expected some pages", pages, ok)
+	}
+	code, err := wasm.ReadModule(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt, err := wasm.Compile(ctx, code, wasm.Options{MemoryLimit: int64(pages) * wasmPageSize, NoCallTimeout: true})
+	if err != nil {
+		t.Fatalf("compile with the module's initial memory as the limit: %v", err)
+	}
+	rt.Close(ctx)
+	if _, err := wasm.Compile(ctx, code, wasm.Options{MemoryLimit: int64(pages-1) * wasmPageSize, NoCallTimeout: true}); err == nil {
+		t.Errorf("the module compiles with a limit of %d pages, below its initial memory", pages-1)
+	}
+}
