@@ -49,9 +49,9 @@ func (r *report) section() string {
 	b.WriteString("## Load test: sign API, media route and /auth beside nginx\n\n")
 	fmt.Fprintf(&b, "Command: `make loadtest` (`go run ./internal/loadtest`), %s.\n", r.started.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %s. Load average before the run (1, 5, 15 min): %s.\n", machine(), r.load)
-	fmt.Fprintf(&b, "wrk 4.1 with 1 thread and %d connections, %v per run, on loopback; the file is %d KiB; "+
-		"signet logs every request as JSON to a file; nginx runs once with access_log off and once "+
-		"with its default access log to a file; the plain net/http server serves the file with "+
+	fmt.Fprintf(&b, "wrk 4.1 runs with 1 thread and %d connections, %v per run, on loopback. The file is %d KiB. "+
+		"signet logs every request as JSON to a file. nginx runs once with access_log off and once "+
+		"with its default access log to a file. The plain net/http server serves the file with "+
 		"http.ServeContent and nothing else.\n\n",
 		r.connections, r.duration, fileSize>>10)
 	b.WriteString("| run | requests/s | p50 | p99 | non-2xx | socket errors | peak RSS of signet |\n")
@@ -109,7 +109,7 @@ func (r *report) memoryLine() string {
 	}
 	growth := float64(last.rss-s[len(s)/4].rss) / float64(s[len(s)/4].rss)
 	return fmt.Sprintf("- Resident memory of signet over the %v run, sampled every second: %s at %v, %s at %v, "+
-		"%s at %v; from the first quarter on between %s and %s, %+.0f%% from then to the end "+
+		"%s at %v. From the first quarter on it stays between %s and %s, %+.0f%% from then to the end "+
 		"(goal flat, read as within 10%%: %s).\n",
 		r.memoryDuration, formatBytes(first.rss), first.at, formatBytes(mid.rss), mid.at,
 		formatBytes(last.rss), last.at, formatBytes(lowest), formatBytes(highest), growth*100, met(growth < 0.1))
