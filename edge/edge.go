@@ -125,9 +125,14 @@ type record struct {
 }
 
 // failed records the error response that the backend wrote for a
-// verified request, keeping the key id and the forwarded client.
+// verified request. It keeps the key id, the forwarded client and, unless
+// the response names its own, the verification's reason code, as the log
+// line of signet serve's media route does.
 func (rec *record) failed(written record) {
-	rec.reason, rec.err = written.reason, written.err
+	if written.reason != "" {
+		rec.reason = written.reason
+	}
+	rec.err = written.err
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {

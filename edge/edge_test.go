@@ -182,3 +182,57 @@ func TestGatewayProxy(t *testing.T) {
 		t.Errorf("unsigned: WWW-Authenticate %q, expected the media route's challenge", resp.Header.Get("WWW-Authenticate"))
 	}
 }
+
+// TestGatewayLogsReasonOfMissingFile checks that the log line of a
+// verified request for a missing file keeps the verification's reason
+// code and key id beside the error, as signet serve's media route logs it.
+func TestGatewayLogsReasonOfMissingFile(t *testing.T) {
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Files: root.FS(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	resp, body := get(t, sign(t, srv.URL, "/missing.mp4", time.Now().Add(time.Hour)))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, expected 404; body %s", resp.StatusCode, body)
+	}
+	// The gateway logs after it has answered, so wait for the line.
+	var line string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if line = logs.String(); strings.Contains(line, `"status":404`) {
+			break
+		}
+	}
+	for _, want := range []string{`"status":404`, `"reason":"ok"`, `"key_id":"`, `"error":"not found"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %s lacks %s", line, want)
+		}
+	}
+}
+
+// lockedBuffer is a log destination that the server writes while the test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
