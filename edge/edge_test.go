@@ -204,7 +204,7 @@ func TestGatewayLogsReasonOfMissingFile(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, expected 404; body %s", resp.StatusCode, body)
 	}
-	// The gateway logs after it has answered, so wait for the line.
+	// The gateway logs after it has sent the response, so wait for the line.
 	var line string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if line = logs.String(); strings.Contains(line, `"status":404`) {
