@@ -151,12 +151,13 @@ func redactTarget(target string) (redacted, sigHash string) {
 }
 
 // redactText replaces the value after every "policy=" and "signature=" in
-// s, in any letter case, with REDACTED. It catches signing parameters that
+// s, in any ASCII letter case and with the name spellings of
+// redactedNameLen, with REDACTED. It catches signing parameters that
 // parameter-wise redaction misses, such as those in a second '?' or in an
 // error message that quotes a URL.
 func redactText(s string) string {
-	lower := strings.ToLower(s)
-	if !strings.Contains(lower, "policy=") && !strings.Contains(lower, "signature=") {
+	lower := asciiLower(s)
+	if !strings.Contains(lower, "policy") && !strings.Contains(lower, "signature") {
 		return s
 	}
 	var b strings.Builder
@@ -178,6 +179,24 @@ func redactText(s string) string {
 	}
 	b.WriteString(s[copied:])
 	return b.String()
+}
+
+// asciiLower returns s with the letters A to Z in lower case and every other
+// byte unchanged. Unlike strings.ToLower, which changes the length of some
+// characters such as U+212A KELVIN SIGN, it keeps every offset of s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // redactedNameLen returns, when s starts with "policy" or "signature"
