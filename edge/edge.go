@@ -148,6 +148,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	if err != nil {
 		return writeRejection(w, http.StatusBadRequest, err.Error(), server.ReasonInvalidForwarded)
 	}
+	if server.AmbiguousRequestPath(r) {
+		return writeRejection(w, http.StatusBadRequest, server.ReasonMessage(server.ReasonAmbiguousPath),
+			server.ReasonAmbiguousPath)
+	}
 
 	now := g.now()
 	res, err := s.Pool.Verify(r.Context(), origin.URL, origin.Client, now)

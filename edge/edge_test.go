@@ -114,6 +114,7 @@ func TestGatewayFiles(t *testing.T) {
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 	signed := sign(t, srv.URL, "/a.mp4", now.Add(time.Hour))
+	signedX := sign(t, srv.URL, "/x/a.mp4", now.Add(time.Hour))
 
 	tests := []struct {
 		name, url, reason string
@@ -123,9 +124,13 @@ func TestGatewayFiles(t *testing.T) {
 		{"unsigned", srv.URL + "/a.mp4", "unsigned", 401},
 		{"tampered", strings.Replace(signed, "signature=", "signature=0", 1), "invalid-signature", 403},
 		{"other file", strings.Replace(signed, "/a.mp4", "/b.mp4", 1), "resource-mismatch", 403},
-		{"traversal", strings.Replace(signed, "/a.mp4", "/x/%2e%2e/a.mp4", 1), "", 200},
-		{"encoded slash", sign(t, srv.URL, "/x%2Fa.mp4", now.Add(time.Hour)), "", 404},
-		{"outside root", sign(t, srv.URL, "/../etc/passwd", now.Add(time.Hour)), "", 404},
+		{"traversal", strings.Replace(signed, "/a.mp4", "/x/%2e%2e/a.mp4", 1), "ambiguous-path", 400},
+		{"encoded slash", sign(t, srv.URL, "/x%2Fa.mp4", now.Add(time.Hour)), "ambiguous-path", 400},
+		{"outside root", sign(t, srv.URL, "/../etc/passwd", now.Add(time.Hour)), "ambiguous-path", 400},
+		// Signed for /x/a.mp4, which the verifier also reads here, while
+		// the file system would open /a.mp4.
+		{"empty segment and dot dot", strings.Replace(signedX, "/x/a.mp4", "/x//../a.mp4", 1), "ambiguous-path", 400},
+		{"missing file", sign(t, srv.URL, "/b.mp4", now.Add(time.Hour)), "", 404},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -238,3 +238,8 @@ func (fsrv *FileServer) handle(c *gin.Context) {
 	h["X-Content-Type-Options"] = nosniff
 	fsrv.s.serveContent(c, "", time.Time{}, bytes.NewReader(job.body), int64(len(job.body)))
 }
+
+// AmbiguousRequestPath reports whether the raw path of r has an empty, "."
+// or ".." segment or an encoded slash or backslash, which signet edge
+// rejects with ReasonAmbiguousPath as the media route does.
+func AmbiguousRequestPath(r *http.Request) bool { return ambiguousPath(rawPath(r)) }

@@ -72,6 +72,11 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 		return
 	}
 	rec.original, _ = redactTarget(target)
+	if path, _, _ := strings.Cut(target, "?"); ambiguousPath(path) {
+		rec.reason = string(ReasonAmbiguousPath)
+		s.denyForward(c, nginx, http.StatusBadRequest, ReasonAmbiguousPath, ReasonMessage(ReasonAmbiguousPath))
+		return
+	}
 
 	now := s.now()
 	res := s.verifier.Verify(o.url(target), o.client, now)
@@ -94,7 +99,8 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 // reason are in the headers X-Signet-Status and X-Signet-Reason, also when
 // nginx gets 403 for a 400 or 410 that auth_request cannot pass on.
 func (s *Server) denyForward(c *gin.Context, nginx bool, status int, reason core.Reason, message string) {
-	if reason == ReasonUntrustedProxy || reason == ReasonInvalidForwarded || reason == ReasonMissingOriginalURI {
+	if reason == ReasonUntrustedProxy || reason == ReasonInvalidForwarded || reason == ReasonMissingOriginalURI ||
+		reason == ReasonAmbiguousPath {
 		s.metrics.observeRejection(reason)
 	}
 	h := c.Writer.Header()

@@ -48,6 +48,10 @@ func TestForwardAuth(t *testing.T) {
 	valid := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "198.51.100.7", start.Add(time.Hour)), "https://cdn.example.org")
 	expired := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(-time.Minute)), "https://cdn.example.org")
 	tampered := valid[:len(valid)-1] + flipLastHex(valid)
+	// Signed for /media/sub/a.mp4, which the verifier reads in
+	// /media/sub//../a.mp4, while nginx would serve /media/a.mp4.
+	sub := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/sub/a.mp4", "198.51.100.7", start.Add(time.Hour)), "https://cdn.example.org")
+	escape := strings.Replace(sub, "/media/sub/a.mp4", "/media/sub//../a.mp4", 1)
 	tests := []struct {
 		name       string
 		target     string // of the auth request
@@ -77,6 +81,9 @@ func TestForwardAuth(t *testing.T) {
 		{"URI headers differ", "/auth", authHeaders(valid, "X-Forwarded-Uri", "/media/public.mp4"), 400, "400", "invalid-forwarded-header"},
 		{"URI not a path", "/auth", authHeaders("https://cdn.example.org" + valid), 400, "400", "invalid-forwarded-header"},
 		{"garbage client", "/auth?nginx=1", authHeaders(valid, "X-Forwarded-For", "nonsense"), 403, "400", "invalid-forwarded-header"},
+		{"empty segment and dot dot", "/auth", authHeaders(escape), 400, "400", "ambiguous-path"},
+		{"empty segment and dot dot for nginx", "/auth?nginx=1", authHeaders(escape), 403, "400", "ambiguous-path"},
+		{"encoded dot dot", "/auth", authHeaders(strings.Replace(valid, "/media/", "/media/x/%2E%2E/", 1)), 400, "400", "ambiguous-path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,8 @@ var reasonMessages = map[core.Reason]string{
 	ReasonUntrustedProxy:          "forward authentication is answered only for the trusted proxies of proxy.trusted",
 	ReasonMissingOriginalURI:      "the request names no original URL: send X-Original-URI or X-Forwarded-Uri",
 	ReasonInvalidForwarded:        "the forwarding headers are invalid",
+	ReasonAmbiguousPath: "the URL path has an empty, '.' or '..' segment or an encoded slash; " +
+		"request the normalized path",
 }
 
 // handleMedia verifies the request URL and only then serves the file it
@@ -58,6 +60,10 @@ func (s *Server) handleMedia(c *gin.Context) {
 	}
 	if o.trusted {
 		recordOf(r).forwarded = o.client.String()
+	}
+	if ambiguousPath(rawPath(r)) {
+		s.failAmbiguous(c)
+		return
 	}
 	target := o.url(originForm(r.RequestURI))
 	res, scope, scoped := s.verifyMedia(r, target, &o, now)
@@ -90,6 +96,15 @@ func (s *Server) failForwarded(c *gin.Context, err error) {
 	s.metrics.observeRejection(ReasonInvalidForwarded)
 	c.Header(reasonHeader, string(ReasonInvalidForwarded))
 	s.fail(c, http.StatusBadRequest, problem{Error: err.Error(), Reason: string(ReasonInvalidForwarded)})
+}
+
+// failAmbiguous rejects a request whose path could name different files
+// for the verifier and for the file system (see ambiguousPath).
+func (s *Server) failAmbiguous(c *gin.Context) {
+	s.metrics.observeRejection(ReasonAmbiguousPath)
+	recordOf(c.Request).reason = string(ReasonAmbiguousPath)
+	c.Header(reasonHeader, string(ReasonAmbiguousPath))
+	s.fail(c, http.StatusBadRequest, problem{Error: reasonMessages[ReasonAmbiguousPath], Reason: string(ReasonAmbiguousPath)})
 }
 
 func (s *Server) failVerify(c *gin.Context, res core.Result) {

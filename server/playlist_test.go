@@ -158,7 +158,8 @@ func TestPlaylistScopeEnforced(t *testing.T) {
 	}{
 		{name: "segment in scope", target: "/media/hls/v320x180/seg0.m4s?" + query, status: 200},
 		{name: "file outside scope", target: "/media/a.txt?" + query, status: 403, reason: "resource-mismatch"},
-		{name: "dot segments out of scope", target: "/media/hls/../a.txt?" + query, status: 403, reason: "resource-mismatch"},
+		{name: "dot segments out of scope", target: "/media/hls/../a.txt?" + query, status: 400, reason: "ambiguous-path"},
+		{name: "empty segment and dot dot", target: "/media/hls/v320x180//../seg0.m4s?" + query, status: 400, reason: "ambiguous-path"},
 		{name: "other stream", target: "/media/other/v320x180/seg0.m4s?" + query, status: 403, reason: "resource-mismatch"},
 		{name: "signature of other stream", target: "/media/hls/v320x180/seg0.m4s?" + other, status: 403, reason: "resource-mismatch"},
 	} {

@@ -169,6 +169,19 @@ func TestNginxForwardAuth(t *testing.T) {
 			t.Errorf("X-Signet-Status = %q, want %d", got, tc.status)
 		}
 	})
+	t.Run("escape from a signed directory", func(t *testing.T) {
+		// Signed for /media/sub/lecture.mp4, which the verifier reads in
+		// /media/sub//../lecture.mp4, while nginx merges the slashes and
+		// would serve /media/lecture.mp4.
+		_, sub := s.signURL(t, url.Values{"url": {nginxBase + "/media/sub/lecture.mp4"}})
+		resp, data := fetch(t, strings.Replace(sub["url"], "/media/sub/lecture.mp4", "/media/sub//../lecture.mp4", 1))
+		if resp.StatusCode != http.StatusBadRequest || bytes.Equal(data, content) {
+			t.Fatalf("status %d with %d bytes, want 400 without the file", resp.StatusCode, len(data))
+		}
+		if got := resp.Header.Get("X-Signet-Reason"); got != "ambiguous-path" {
+			t.Errorf("X-Signet-Reason = %q, want ambiguous-path", got)
+		}
+	})
 	t.Run("bound to this client", func(t *testing.T) {
 		resp, data := fetch(t, bound["url"])
 		if resp.StatusCode != 200 || !bytes.Equal(data, content) {

@@ -30,6 +30,7 @@ func refusals(base, signed, expired, elsewhere, keyID string) []refusal {
 		{"bound to another client", elsewhere, nil, 403, "ip-mismatch"},
 		{"spoofed client address", elsewhere, []string{"X-Forwarded-For", "192.0.2.1"}, 403, "ip-mismatch"},
 		{"spoofed original URI", base + "/media/lecture.mp4", []string{"X-Original-URI", strings.TrimPrefix(signed, base)}, 401, "unsigned"},
+		{"empty segment and dot dot", strings.Replace(signed, "/media/lecture.mp4", "/media/x//../lecture.mp4", 1), nil, 400, "ambiguous-path"},
 	}
 }
 
