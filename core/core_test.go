@@ -142,6 +142,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"other file", strings.Replace(signed.URL, "a.mp4", "b.mp4", 1), testClient, testNow, 403, core.ReasonResourceMismatch},
 		{"dot segments out", strings.Replace(signed.URL, "/engage/a.mp4", "/engage/x/../../a.mp4", 1), testClient, testNow, 403, core.ReasonResourceMismatch},
 		{"empty signature", strings.Split(signed.URL, "&signature=")[0] + "&signature=", testClient, testNow, 400, core.ReasonMissingParameter},
+		{"empty signature before the signed query", strings.Replace(signed.URL, "?", "?signature=&", 1), testClient, testNow, 400, core.ReasonMissingParameter},
+		{"empty signature after the signed query", signed.URL + "&signature=", testClient, testNow, 400, core.ReasonMissingParameter},
 		{"unknown key", strings.Replace(signed.URL, "keyId=k1", "keyId=k9", 1), testClient, testNow, 403, core.ReasonUnknownKey},
 		{"key of another secret", strings.Replace(signed.URL, "keyId=k1", "keyId=k2+%26+co", 1), testClient, testNow, 403, core.ReasonInvalidSignature},
 	}

@@ -166,12 +166,14 @@ func (r Result) with(status int, reason Reason) Result {
 // exactly once and non-empty.
 func findSigningParams(query string, params *[3]string) (Result, bool) {
 	var count [3]int
+	empty := false // some occurrence has no value, wherever it stands
 	for rest := query; ; {
 		param, tail, more := uri.Cut(rest, '&')
 		name, value, _ := uri.Cut(param, '=')
 		if i := uri.SigningParam(name); i >= 0 {
 			count[i]++
 			params[i] = value
+			empty = empty || value == ""
 		}
 		if !more {
 			break
@@ -181,8 +183,7 @@ func findSigningParams(query string, params *[3]string) (Result, bool) {
 	switch {
 	case count == [3]int{}:
 		return Result{Status: 401, Reason: ReasonUnsigned}, false
-	case count[0] == 0 || count[1] == 0 || count[2] == 0 ||
-		params[0] == "" || params[1] == "" || params[2] == "":
+	case count[0] == 0 || count[1] == 0 || count[2] == 0 || empty:
 		return Result{Status: 400, Reason: ReasonMissingParameter}, false
 	case count[0] > 1 || count[1] > 1 || count[2] > 1:
 		return Result{Status: 400, Reason: ReasonDuplicateParameter}, false
