@@ -539,6 +539,16 @@ func TestLoadErrors(t *testing.T) {
 			at:    "signet.conf:3", key: "listen", want: "the port is out of range",
 		},
 		{
+			name:  "listen with no-break space",
+			files: map[string]string{"signet.conf": keyLines + "listen = \\u00a0127.0.0.1:8080\n"},
+			at:    "signet.conf:3", key: "listen", want: `invalid address "\u00a0127.0.0.1:8080": it contains white space`,
+		},
+		{
+			name:  "listen with space before port",
+			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1 :8080\n"},
+			at:    "signet.conf:3", key: "listen", want: `invalid address "127.0.0.1 :8080": it contains white space`,
+		},
+		{
 			name:  "negative listen port",
 			files: map[string]string{"signet.conf": keyLines + "listen = 127.0.0.1:-1\n"},
 			at:    "signet.conf:3", key: "listen", want: "the port is out of range",
@@ -815,6 +825,39 @@ func checkNoSecrets(t *testing.T, msg string) {
 		if strings.Contains(msg, secret) {
 			t.Errorf("error %q contains the secret value %q", msg, secret)
 		}
+	}
+}
+
+func TestCheckListen(t *testing.T) {
+	tests := []struct {
+		addr string
+		want string // part of the error; "" for none
+	}{
+		{"127.0.0.1:8080", ""},
+		{"[::1]:0", ""},
+		{":8080", ""},
+		{"localhost:8080", ""},
+		{" 127.0.0.1:47315", `invalid address " 127.0.0.1:47315": it contains white space or a control character; write host:port without them`},
+		{"127.0.0.1:47315 ", `invalid address "127.0.0.1:47315 ": it contains white space`},
+		{"\t127.0.0.1:8080", `invalid address "\t127.0.0.1:8080": it contains white space`},
+		{"127.0.0.1:8080\n", `invalid address "127.0.0.1:8080\n": it contains white space`},
+		{"127.0.0.1 :8080", `invalid address "127.0.0.1 :8080": it contains white space`},
+		{"\u00a0127.0.0.1:8080", `invalid address "\u00a0127.0.0.1:8080": it contains white space`},
+		{"127.0.0.1\x00:8080", `invalid address "127.0.0.1\x00:8080": it contains white space or a control character`},
+		{"127.0.0.1: 8080", `invalid address "127.0.0.1: 8080": it contains white space`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.addr, func(t *testing.T) {
+			err := CheckListen(tc.addr)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("error %q, expected none", err)
+			case tc.want != "" && err == nil:
+				t.Errorf("no error, expected %q", tc.want)
+			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // settingFunc checks the value of one of signet's settings and stores it.
@@ -104,9 +105,14 @@ func setListen(l *loader, e entry) error {
 
 // CheckListen checks a listen address as the listen setting takes it:
 // host:port with a port number from 0 to 65535, where 0 lets the system
-// choose a free port. It does not check that the host is an address of this
-// machine, which only listening shows.
+// choose a free port, and without white space or control characters,
+// which no host name or address contains. It does not check that the host
+// is an address of this machine, which only listening shows.
 func CheckListen(addr string) error {
+	if strings.IndexFunc(addr, isSpaceOrControl) >= 0 {
+		return fmt.Errorf("invalid address %q: it contains white space or a control character; "+
+			"write host:port without them, such as 127.0.0.1:8080", addr)
+	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("invalid address %q: %w; write host:port, such as 127.0.0.1:8080", addr, err)
@@ -119,6 +125,10 @@ func CheckListen(addr string) error {
 		return fmt.Errorf("invalid port %q in address %q: write a number from 0 to 65535", port, addr)
 	}
 	return nil
+}
+
+func isSpaceOrControl(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r)
 }
 
 func setStrict(l *loader, e entry) error {
@@ -214,13 +224,13 @@ func parseDuration(e entry) (time.Duration, error) {
 // URL alone takes several hundred bytes, so lower limits break signing.
 const minLimitBytes = 1024
 
-// maxURLBytesLimit is the highest limits.max-url-bytes. Go's HTTP server
+// MaxURLBytesLimit is the highest limits.max-url-bytes. Go's HTTP server
 // reads at most http.DefaultMaxHeaderBytes (1 MiB) of request line and
 // headers by default, so a higher limit has no effect.
-const maxURLBytesLimit = 1 << 20
+const MaxURLBytesLimit = 1 << 20
 
 func setMaxURLBytes(l *loader, e entry) error {
-	n, err := parseBytes(e, maxURLBytesLimit)
+	n, err := parseBytes(e, MaxURLBytesLimit)
 	l.cfg.MaxURLBytes = int(n)
 	return err
 }

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,9 +28,6 @@ import (
 	"github.com/signet-media/signet/server"
 	"github.com/signet-media/signet/wasm"
 )
-
-// maxTargetBytes bounds the request target; longer ones get 414.
-const maxTargetBytes = 8 << 10
 
 // Gateway verifies requests and passes the accepted ones to a backend. It
 // is safe for concurrent use.
@@ -62,6 +61,11 @@ type Settings struct {
 	// and as rewritten; longer ones get 507. Default
 	// config.DefaultMaxPlaylistBytes.
 	MaxPlaylistBytes int
+
+	// MaxURLBytes bounds the request target, the setting
+	// limits.max-url-bytes; longer ones get 414. Default
+	// config.DefaultMaxURLBytes, as in signet serve.
+	MaxURLBytes int
 }
 
 // Config configures a Gateway. Exactly one of Origin and Files is set.
@@ -101,6 +105,9 @@ func (g *Gateway) Reload(s Settings) *wasm.Pool {
 	if s.MaxPlaylistBytes <= 0 {
 		s.MaxPlaylistBytes = config.DefaultMaxPlaylistBytes
 	}
+	if s.MaxURLBytes <= 0 {
+		s.MaxURLBytes = config.DefaultMaxURLBytes
+	}
 	old := g.settings.Swap(&s)
 	if old == nil {
 		return nil
@@ -135,15 +142,20 @@ func (rec *record) failed(written record) {
 	rec.err = written.err
 }
 
+// allowedMethods is the Allow header of a 405, and the end of its message,
+// as signet serve's media route sends them.
+const allowedMethods = "GET, HEAD"
+
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
-	switch {
-	case r.Method != http.MethodGet && r.Method != http.MethodHead:
-		w.Header().Set("Allow", "GET, HEAD")
-		return writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET or HEAD", "")
-	case len(r.RequestURI) > maxTargetBytes:
-		return writeProblem(w, http.StatusRequestURITooLong, "request target longer than 8192 bytes", "")
-	}
+	// signet serve checks the length of the target before the method.
 	s := g.settings.Load()
+	switch {
+	case len(r.RequestURI) > s.MaxURLBytes:
+		return writeProblem(w, http.StatusRequestURITooLong, targetTooLongMessage(len(r.RequestURI), s.MaxURLBytes), "")
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		w.Header().Set("Allow", allowedMethods)
+		return writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use "+allowedMethods, "")
+	}
 	origin, err := s.Proxies.Resolve(r)
 	if err != nil {
 		return writeRejection(w, http.StatusBadRequest, err.Error(), server.ReasonInvalidForwarded)
@@ -180,6 +192,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 		playlist:     pl,
 		rec:          &rec,
 	})
+}
+
+// targetTooLongMessage returns the error text of a request target of
+// length bytes, more than limit.
+func targetTooLongMessage(length, limit int) string {
+	return "request target of " + strconv.Itoa(length) + " bytes is longer than limits.max-url-bytes (" +
+		strconv.Itoa(limit) + " bytes); request a shorter URL, or raise limits.max-url-bytes in the configuration of signet edge"
 }
 
 // request carries the verification results that the backend uses.
@@ -270,8 +289,10 @@ func writeVerifyRejection(w http.ResponseWriter, res core.Result) record {
 	return rec
 }
 
+// logRequest logs the request line as signet serve logs it: the target in
+// origin form, with the signing parameters redacted.
 func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, elapsed time.Duration) {
-	target, sigHash := server.RedactTarget(r.RequestURI)
+	target, sigHash := server.RedactTarget(originForm(r.RequestURI))
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("target", target),
@@ -294,4 +315,28 @@ func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, el
 		level = slog.LevelError
 	}
 	g.logger.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// originForm returns the path and query of a request target, which may
+// be in absolute form ("http://host/path?query"), as the log line of
+// signet serve shows it. A target without a path gets "/".
+//
+// NOTE: it repeats the unexported originForm of package server, which
+// exports no equivalent.
+func originForm(target string) string {
+	if strings.HasPrefix(target, "/") {
+		return target
+	}
+	_, rest, ok := strings.Cut(target, "://")
+	if !ok {
+		return target
+	}
+	i := strings.IndexAny(rest, "/?")
+	switch {
+	case i < 0:
+		return "/"
+	case rest[i] == '?':
+		return "/" + rest[i:]
+	}
+	return rest[i:]
 }

@@ -30,8 +30,9 @@ const mediaPlaylist = "#EXTM3U\n#EXTINF:2,\nseg1.m4s\n#EXTINF:2,\nseg2.m4s\n"
 // the parent of its media directory, as signet edge --root does, with the
 // same keys and the same fixed clock.
 type parityServers struct {
-	serve, edge string // base URLs
-	now         time.Time
+	serve, edge         string        // base URLs
+	serveLogs, edgeLogs *lockedBuffer // JSON log lines
+	now                 time.Time
 }
 
 func newParityServers(t *testing.T) *parityServers {
@@ -46,11 +47,11 @@ func newParityServers(t *testing.T) *parityServers {
 			t.Fatal(err)
 		}
 	}
-	p := &parityServers{now: time.Now().Truncate(time.Second)}
+	p := &parityServers{now: time.Now().Truncate(time.Second), serveLogs: &lockedBuffer{}, edgeLogs: &lockedBuffer{}}
 	clock := func() time.Time { return p.now }
-	logger := slog.New(slog.DiscardHandler)
 
-	srv, err := server.New(&config.Config{Keys: testKeys, NonStrict: true, MediaDir: media}, logger, server.WithClock(clock))
+	serveLogger := slog.New(slog.NewJSONHandler(p.serveLogs, nil))
+	srv, err := server.New(&config.Config{Keys: testKeys, NonStrict: true, MediaDir: media}, serveLogger, server.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func newParityServers(t *testing.T) *parityServers {
 	gw, err := New(Config{
 		Settings: Settings{Pool: newTestPool(t), Verifier: verifier},
 		Files:    server.RootFS(root),
-		Logger:   logger,
+		Logger:   slog.New(slog.NewJSONHandler(p.edgeLogs, nil)),
 		Now:      clock,
 	})
 	if err != nil {

@@ -69,6 +69,13 @@ func (o *edgeOptions) check(nargs int) error {
 		return fmt.Errorf("%w: give either --origin URL or --root DIR", errUsage)
 	case o.callTimeout < 0:
 		return fmt.Errorf("%w: --call-timeout %v is negative; use 0 for none", errUsage, o.callTimeout)
+	case o.memoryLimit <= 0:
+		return fmt.Errorf("%w: --memory-limit %d is not a positive number of bytes; give the memory limit of each instance "+
+			"in bytes, such as the default %d", errUsage, o.memoryLimit, wasm.DefaultMemoryLimit)
+	case o.memoryLimit > maxMemoryLimit:
+		return fmt.Errorf("%w: --memory-limit %d bytes is more than the %d bytes (4 GiB) that a WebAssembly memory can hold; "+
+			"give at most %d bytes; the default is %d", errUsage, o.memoryLimit, int64(maxMemoryLimit), int64(maxMemoryLimit),
+			wasm.DefaultMemoryLimit)
 	}
 	if o.listen != "" {
 		if err := config.CheckListen(o.listen); err != nil {
@@ -122,12 +129,19 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 	}
 	go o.reloadOnHangup(ctx, rt, gw, addr, logger)
 	logger.Info("edge gateway listening", "address", ln.Addr().String(), "module", o.wasm.module, "pool_size", o.poolSize)
-	return serveUntilDone(ctx, &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}, ln, logger)
+	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: edgeMaxHeaderBytes}
+	return serveUntilDone(ctx, srv, ln, logger)
 }
+
+// edgeMaxHeaderBytes bounds the request line and headers that the HTTP
+// server reads: room for the longest target that limits.max-url-bytes
+// allows, so that a reload may raise the setting, and 32 KiB of headers,
+// as signet serve grants them on top of its limit.
+const edgeMaxHeaderBytes = config.MaxURLBytesLimit + 32<<10
 
 // loadSettings loads the configuration file and builds the module pool
 // and the native verifier from its keys, and the trusted proxies and the
-// playlist limit from its other keys.
+// limits of playlists and request targets from its other keys.
 func (o *edgeOptions) loadSettings(ctx context.Context, rt *wasm.Runtime, logger *slog.Logger) (*config.Config, edge.Settings, error) {
 	cfg, err := config.Load(o.config)
 	if err != nil {
@@ -139,15 +153,16 @@ func (o *edgeOptions) loadSettings(ctx context.Context, rt *wasm.Runtime, logger
 	}
 	pool, err := rt.NewPool(ctx, cfg.VerifierConfig(), o.poolSize)
 	if err != nil {
-		return nil, edge.Settings{}, o.instanceError(err)
+		return nil, edge.Settings{}, o.instanceError(ctx, cfg.VerifierConfig(), err)
 	}
 	logger.Info("configuration loaded", "config", o.config, "trusted_proxies", cfg.TrustedProxies,
-		"client_header", cfg.ClientHeader, "max_playlist_bytes", cfg.MaxPlaylistBytes)
+		"client_header", cfg.ClientHeader, "max_playlist_bytes", cfg.MaxPlaylistBytes, "max_url_bytes", cfg.MaxURLBytes)
 	return cfg, edge.Settings{
 		Pool:             pool,
 		Verifier:         verifier,
 		Proxies:          server.NewProxyPolicy(cfg),
 		MaxPlaylistBytes: cfg.MaxPlaylistBytes,
+		MaxURLBytes:      cfg.MaxURLBytes,
 	}, nil
 }
 
@@ -168,6 +183,10 @@ func (o *edgeOptions) compileError(ctx context.Context, err error) error {
 
 // wasmPageSize is the size of a WebAssembly memory page in bytes.
 const wasmPageSize = 64 << 10
+
+// maxMemoryLimit is the highest --memory-limit: 65536 pages, the most
+// that the 32-bit addresses of a WebAssembly memory reach.
+const maxMemoryLimit = 4 << 30
 
 // moduleMemoryPages returns the initial size, in pages, of the memory
 // that the module file at path exports, or false when it cannot tell. It
@@ -192,21 +211,26 @@ func moduleMemoryPages(ctx context.Context, path string) (uint32, bool) {
 }
 
 // instanceError explains an error of making the first instance of the
-// module, which runs the module's initialization and configuration.
+// module, which runs the module's initialization and configuration with
+// the verifier configuration vc.
 //
 // The call deadline bounds this work as it bounds a verification,
 // because the pool also makes instances while it serves requests, and a
 // hung initialization would otherwise block a request and hold a slot of
 // the pool for good. A deadline too short for it is reported as such.
-func (o *edgeOptions) instanceError(err error) error {
+//
+// An instance that runs out of memory is reported without err, whose
+// text holds a stack trace of wazero and the guest's stderr, more than
+// a hundred lines that only repeat that the memory ran out.
+func (o *edgeOptions) instanceError(ctx context.Context, vc core.VerifierConfig, err error) error {
 	switch {
 	case o.callTimeout > 0 && errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("--call-timeout %v is too short to start an instance of the module, whose initialization "+
 			"runs under the same deadline as each verification; give a longer --call-timeout, such as the default %v, "+
 			"or 0 for none: %w", o.callTimeout, wasm.DefaultCallTimeout, err)
-	case isOutOfMemory(err):
+	case isOutOfMemory(err) || o.startsWithDefaultMemory(ctx, vc):
 		return fmt.Errorf("the module ran out of memory under --memory-limit %d bytes; raise --memory-limit, "+
-			"for example to the default %d: %w", o.memoryLimit, wasm.DefaultMemoryLimit, err)
+			"for example to the default %d", o.memoryLimit, wasm.DefaultMemoryLimit)
 	}
 	return err
 }
@@ -214,9 +238,35 @@ func (o *edgeOptions) instanceError(err error) error {
 // isOutOfMemory reports whether err contains the guest's stderr of a Go
 // runtime that could not allocate memory. The fatal errors of the Go 1.26
 // runtime contain "out of memory" or "cannot allocate memory".
+//
+// The Go runtime prints these words before the stacks of all goroutines,
+// but the wasm package keeps only the last 4 KiB of the guest's stderr.
+// So the words may be missing, and startsWithDefaultMemory then tells.
 func isOutOfMemory(err error) bool {
 	message := err.Error()
 	return strings.Contains(message, "out of memory") || strings.Contains(message, "cannot allocate memory")
+}
+
+// startsWithDefaultMemory reports whether an instance of the module, which
+// failed to start under a --memory-limit below the default, starts under
+// the default limit with the same verifier configuration vc and call
+// deadline. If it does, the memory limit caused the failure.
+func (o *edgeOptions) startsWithDefaultMemory(ctx context.Context, vc core.VerifierConfig) bool {
+	if o.memoryLimit >= wasm.DefaultMemoryLimit {
+		return false
+	}
+	opts := wasm.Options{MemoryLimit: wasm.DefaultMemoryLimit, CallTimeout: o.callTimeout, NoCallTimeout: o.callTimeout == 0}
+	rt, err := o.wasm.compile(ctx, opts)
+	if err != nil {
+		return false
+	}
+	defer rt.Close(ctx)
+	pool, err := rt.NewPool(ctx, vc, 1)
+	if err != nil {
+		return false
+	}
+	pool.Close(ctx)
+	return true
 }
 
 func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*edge.Gateway, error) {
@@ -238,9 +288,10 @@ func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*
 }
 
 // reloadOnHangup reloads the configuration on SIGHUP: the keys, the
-// trusted proxies and the playlist limit. A configuration that fails to
-// load keeps the old one. A new listen address takes effect only after a
-// restart, so it is logged and ignored. listening is the address in use.
+// trusted proxies and the limits of playlists and request targets. A
+// configuration that fails to load keeps the old one. A new listen
+// address takes effect only after a restart, so it is logged and
+// ignored. listening is the address in use.
 func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *edge.Gateway, listening string, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -90,20 +91,61 @@ func TestEdgeMemoryLimitBelowModule(t *testing.T) {
 	}
 }
 
-// TestEdgeMemoryLimitOutOfMemory gives the module exactly the memory it
-// starts with, which is too little for the Go runtime to initialize.
+// TestEdgeMemoryLimitOutOfMemory gives the module too little memory for
+// the Go runtime to initialize: exactly the memory it starts with, and a
+// few pages more. With a few pages more, the Go runtime prints so many
+// stacks that the wasm package's tail of its stderr lacks the words "out
+// of memory".
 func TestEdgeMemoryLimitOutOfMemory(t *testing.T) {
 	pages, ok := moduleMemoryPages(context.Background(), testModule(t))
 	if !ok {
 		t.Fatal("moduleMemoryPages found no memory in the module")
 	}
-	limit := strconv.FormatInt(int64(pages)*wasmPageSize, 10)
-	code, stderr := runEdgeFailure(t, "--memory-limit", limit)
-	if code != 1 {
-		t.Errorf("exit status %d, expected 1", code)
+	for _, extra := range []int64{0, 8} {
+		limit := strconv.FormatInt((int64(pages)+extra)*wasmPageSize, 10)
+		t.Run(limit, func(t *testing.T) {
+			code, stderr := runEdgeFailure(t, "--memory-limit", limit)
+			if code != 1 {
+				t.Errorf("exit status %d, expected 1", code)
+			}
+			want := "signet: the module ran out of memory under --memory-limit " + limit + " bytes; raise --memory-limit, " +
+				"for example to the default " + strconv.Itoa(wasm.DefaultMemoryLimit) + "\n"
+			if !strings.HasSuffix(stderr, want) {
+				t.Errorf("stderr does not end with %q:\n%s", want, stderr)
+			}
+			if n := strings.Count(stderr, "\n"); n != 1 {
+				t.Errorf("stderr has %d lines, expected only the error:\n%s", n, stderr)
+			}
+		})
 	}
-	if !strings.Contains(stderr, "the module ran out of memory under --memory-limit "+limit+" bytes; raise --memory-limit") {
-		t.Errorf("stderr does not advise a higher --memory-limit:\n%s", stderr)
+}
+
+// TestEdgeMemoryLimitInvalid gives --origin an invalid URL, which signet
+// edge checks only after it has started the module, so that it stops
+// before it listens even when it accepts the memory limit.
+func TestEdgeMemoryLimitInvalid(t *testing.T) {
+	conf, _ := writeEdgeConfig(t, "")
+	tests := []struct {
+		limit, want string
+	}{
+		{"-5", "usage error: --memory-limit -5 is not a positive number of bytes; give the memory limit of each instance in bytes"},
+		{"0", "usage error: --memory-limit 0 is not a positive number of bytes"},
+		{"4294967297", "usage error: --memory-limit 4294967297 bytes is more than the 4294967296 bytes (4 GiB) that a WebAssembly memory can hold"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.limit, func(t *testing.T) {
+			code, _, stderr := runCLI("edge", "--config", conf, "--origin", "not-a-url", "--module", testModule(t),
+				"--cache-dir", "", "--memory-limit", tc.limit)
+			if code != 2 {
+				t.Errorf("exit status %d, expected 2", code)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr, "less than the") {
+				t.Errorf("stderr %q compares the limit with the module's memory", stderr)
+			}
+		})
 	}
 }
 
@@ -121,12 +163,40 @@ func TestEdgeCallTimeoutTooShort(t *testing.T) {
 }
 
 func TestEdgeInvalidListen(t *testing.T) {
-	code, stderr := runEdgeFailure(t, "--listen", "8081")
-	if code != 2 {
-		t.Errorf("exit status %d, expected 2", code)
+	port := strconv.Itoa(freePort(t))
+	tests := []struct {
+		name, addr, want string
+	}{
+		{"no host", "8081", `--listen: invalid address "8081"`},
+		{"leading space", " 127.0.0.1:" + port, `--listen: invalid address " 127.0.0.1:` + port + `": it contains white space`},
+		{"trailing space", "127.0.0.1:" + port + " ", `--listen: invalid address "127.0.0.1:` + port + ` ": it contains white space`},
 	}
-	if !strings.Contains(stderr, "--listen: invalid address \"8081\"") {
-		t.Errorf("stderr %q does not reject the --listen address", stderr)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runEdgeFailure(t, "--listen", tc.addr)
+			if code != 2 {
+				t.Errorf("exit status %d, expected 2", code)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestEdgeListenSettingWhiteSpace checks that a listen setting with white
+// space that the properties format does not trim is rejected as the
+// setting at fault, before signet edge listens.
+func TestEdgeListenSettingWhiteSpace(t *testing.T) {
+	port := strconv.Itoa(freePort(t))
+	conf, root := writeEdgeConfig(t, "listen = \\u00a0127.0.0.1:"+port+"\n")
+	code, _, stderr := runCLI("edge", "--config", conf, "--root", root, "--module", testModule(t), "--cache-dir", "")
+	if code != 1 {
+		t.Errorf("exit status %d, expected 1", code)
+	}
+	want := conf + `:3: listen: invalid address "\u00a0127.0.0.1:` + port + `": it contains white space`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not contain %q", stderr, want)
 	}
 }
 
@@ -241,6 +311,56 @@ func TestEdgeReloadKeepsListenAddress(t *testing.T) {
 		resp.Body.Close()
 	}
 	checkNotListening(t, moved)
+}
+
+// TestEdgeMaxURLBytes checks that signet edge accepts a signed URL that
+// signet sign makes within limits.max-url-bytes beyond the default limit,
+// and applies a lower limit after a reload.
+func TestEdgeMaxURLBytes(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	conf, root := writeEdgeConfig(t, "limits.max-url-bytes = 20000\n")
+	s := startEdge(t, addr, "--config", conf, "--root", root, "--listen", addr)
+
+	// The key's prefix is a path, so it signs paths.
+	code, stdout, stderr := runCLI("sign", "--config", conf, "--valid-until", "+1h", "/a.mp4?pad="+strings.Repeat("x", 4200))
+	if code != 0 {
+		t.Fatalf("signet sign: exit status %d: %s", code, stderr)
+	}
+	signed := strings.TrimSpace(stdout)
+	if len(signed) <= config.DefaultMaxURLBytes {
+		t.Fatalf("the signed path has %d bytes, expected more than the default limit %d", len(signed), config.DefaultMaxURLBytes)
+	}
+	status, body := getText(t, s.base+signed)
+	if status != http.StatusOK || body != "movie" {
+		t.Fatalf("signed path of %d bytes: status %d, body %q; expected 200 and movie", len(signed), status, body)
+	}
+
+	writeText(t, conf, strings.Replace(readText(t, conf), "limits.max-url-bytes = 20000", "limits.max-url-bytes = 9000", 1))
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	waitForLog(t, s, "configuration reloaded")
+	status, body = getText(t, s.base+signed)
+	if status != http.StatusRequestURITooLong {
+		t.Errorf("after lowering the limit: status %d, expected 414", status)
+	}
+	want := fmt.Sprintf("request target of %d bytes is longer than limits.max-url-bytes (9000 bytes)", len(signed))
+	if !strings.Contains(body, want) {
+		t.Errorf("body %q does not contain %q", body, want)
+	}
+}
+
+// getText fetches u and returns the status and the body.
+func getText(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
 
 func readText(t *testing.T, path string) string {
