@@ -17,8 +17,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -151,7 +149,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	s := g.settings.Load()
 	switch {
 	case len(r.RequestURI) > s.MaxURLBytes:
-		return writeProblem(w, http.StatusRequestURITooLong, targetTooLongMessage(len(r.RequestURI), s.MaxURLBytes), "")
+		return writeProblem(w, http.StatusRequestURITooLong, server.TargetTooLongMessage(len(r.RequestURI), s.MaxURLBytes, "signet edge"), "")
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", allowedMethods)
 		return writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use "+allowedMethods, "")
@@ -192,13 +190,6 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 		playlist:     pl,
 		rec:          &rec,
 	})
-}
-
-// targetTooLongMessage returns the error text of a request target of
-// length bytes, more than limit.
-func targetTooLongMessage(length, limit int) string {
-	return "request target of " + strconv.Itoa(length) + " bytes is longer than limits.max-url-bytes (" +
-		strconv.Itoa(limit) + " bytes); request a shorter URL, or raise limits.max-url-bytes in the configuration of signet edge"
 }
 
 // request carries the verification results that the backend uses.
@@ -292,7 +283,7 @@ func writeVerifyRejection(w http.ResponseWriter, res core.Result) record {
 // logRequest logs the request line as signet serve logs it: the target in
 // origin form, with the signing parameters redacted.
 func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, elapsed time.Duration) {
-	target, sigHash := server.RedactTarget(originForm(r.RequestURI))
+	target, sigHash := server.RedactTarget(server.OriginForm(r.RequestURI))
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("target", target),
@@ -315,28 +306,4 @@ func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, el
 		level = slog.LevelError
 	}
 	g.logger.LogAttrs(r.Context(), level, "request", attrs...)
-}
-
-// originForm returns the path and query of a request target, which may
-// be in absolute form ("http://host/path?query"), as the log line of
-// signet serve shows it. A target without a path gets "/".
-//
-// NOTE: it repeats the unexported originForm of package server, which
-// exports no equivalent.
-func originForm(target string) string {
-	if strings.HasPrefix(target, "/") {
-		return target
-	}
-	_, rest, ok := strings.Cut(target, "://")
-	if !ok {
-		return target
-	}
-	i := strings.IndexAny(rest, "/?")
-	switch {
-	case i < 0:
-		return "/"
-	case rest[i] == '?':
-		return "/" + rest[i:]
-	}
-	return rest[i:]
 }

@@ -243,3 +243,15 @@ func (fsrv *FileServer) handle(c *gin.Context) {
 // or ".." segment or an encoded slash or backslash, which signet edge
 // rejects with ReasonAmbiguousPath as the media route does.
 func AmbiguousRequestPath(r *http.Request) bool { return ambiguousPath(rawPath(r)) }
+
+// OriginForm returns the path and query of a request target, which a
+// client may send in absolute form (http://host/path?query), as the
+// request log of the media route shows it.
+func OriginForm(target string) string { return originForm(target) }
+
+// TargetTooLongMessage returns the error text of a request target of
+// length bytes, more than limits.max-url-bytes, for the configuration of
+// program.
+func TargetTooLongMessage(length, limit int, program string) string {
+	return targetTooLongMessage(length, limit, program)
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 )
@@ -12,9 +13,9 @@ import (
 // and a body declared larger than MaxBodyBytes with 413, and bounds the
 // body that handlers read to MaxBodyBytes.
 func (s *Server) limitRequest(c *gin.Context) {
-	if recordOf(c.Request).uriTooLong {
+	if length := recordOf(c.Request).tooLongURI; length > 0 {
 		s.fail(c, http.StatusRequestURITooLong, problem{
-			Error: fmt.Sprintf("request target longer than %d bytes", s.cfg.MaxURLBytes),
+			Error: targetTooLongMessage(length, s.cfg.MaxURLBytes, "signet serve"),
 		})
 		return
 	}
@@ -36,4 +37,12 @@ func (s *Server) failBodyTooLarge(c *gin.Context) {
 func isBodyTooLarge(err error) bool {
 	var tooLarge *http.MaxBytesError
 	return errors.As(err, &tooLarge)
+}
+
+// targetTooLongMessage returns the error text of a request target of
+// length bytes, more than limit, for the configuration of program.
+func targetTooLongMessage(length, limit int, program string) string {
+	return "request target of " + strconv.Itoa(length) + " bytes is longer than limits.max-url-bytes (" +
+		strconv.Itoa(limit) + " bytes); request a shorter URL, or raise limits.max-url-bytes in the configuration of " +
+		program
 }

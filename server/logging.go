@@ -29,7 +29,7 @@ type record struct {
 	outcome    string // the outcome of a sign request, when its status is not enough
 	forwarded  string // the client address named by a trusted proxy
 	original   string // the original target of a forward authentication request, redacted
-	uriTooLong bool
+	tooLongURI int    // bytes of a request target over MaxURLBytes, routed as "/"; else 0
 }
 
 type recordKey struct{}
@@ -45,7 +45,7 @@ func recordOf(r *http.Request) *record {
 
 // serveHTTP attaches a record to the request, passes it to the gin engine
 // and logs one line when the response is complete. A target longer than
-// MaxURLBytes is routed as "/" with uriTooLong set, so limitRequest
+// MaxURLBytes is routed as "/" with tooLongURI set, so limitRequest
 // rejects it without the router ever reading it.
 func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -53,7 +53,7 @@ func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.R
 	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
 	routed := r
 	if len(r.RequestURI) > s.cfg.MaxURLBytes {
-		rec.uriTooLong = true
+		rec.tooLongURI = len(r.RequestURI)
 		routed = r.Clone(r.Context())
 		routed.URL = &url.URL{Path: "/"}
 		routed.RequestURI = "/"

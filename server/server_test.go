@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -68,7 +69,11 @@ func TestTargetTooLong(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.target[:12], func(t *testing.T) {
-			checkError(t, f.do(f.request(tc.method, tc.target, nil)), http.StatusRequestURITooLong)
+			body := checkError(t, f.do(f.request(tc.method, tc.target, nil)), http.StatusRequestURITooLong)
+			want := "request target of " + strconv.Itoa(len(tc.target)) + " bytes is longer than limits.max-url-bytes (8192 bytes)"
+			if !strings.HasPrefix(body["error"], want) {
+				t.Errorf("error %q; expected it to start with %q", body["error"], want)
+			}
 		})
 	}
 	ok := f.get("/healthz?x=" + long[:config.DefaultMaxURLBytes-len("/healthz?x=")])

@@ -158,7 +158,7 @@ func TestSignCommandURLTooLong(t *testing.T) {
 	}
 	for _, want := range []string{
 		"the URL of 9025 bytes would be ",
-		"more than the 8192 bytes that signet serve accepts (limits.max-url-bytes)",
+		"more than the 8192 bytes that signet serve and signet edge accept (limits.max-url-bytes)",
 		"sign a shorter URL",
 	} {
 		if !strings.Contains(errOut, want) {

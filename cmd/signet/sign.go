@@ -72,8 +72,9 @@ func checkSignedLength(urlBytes, signedBytes, maxURLBytes int) error {
 	if signedBytes <= maxURLBytes {
 		return nil
 	}
-	return fmt.Errorf("the URL of %d bytes would be %d bytes signed, more than the %d bytes that signet serve accepts "+
-		"(limits.max-url-bytes); sign a shorter URL, or raise limits.max-url-bytes here and for every signet serve that serves the URL",
+	return fmt.Errorf("the URL of %d bytes would be %d bytes signed, more than the %d bytes that signet serve and signet edge "+
+		"accept (limits.max-url-bytes); sign a shorter URL, or raise limits.max-url-bytes here and for every signet serve "+
+		"or signet edge that serves the URL",
 		urlBytes, signedBytes, maxURLBytes)
 }
 
