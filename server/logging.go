@@ -231,8 +231,7 @@ func redactedParam(name string) (redact, isSignature bool) {
 			name = decoded
 		}
 	}
-	name = strings.ToLower(name)
-	return strings.Contains(name, "signature") || strings.Contains(name, "policy"), name == "signature"
+	return containsFold(name, "signature") || containsFold(name, "policy"), strings.EqualFold(name, "signature")
 }
 
 func truncate(s string) string {
