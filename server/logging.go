@@ -154,28 +154,36 @@ func redactTarget(target string) (redacted, sigHash string) {
 // s, in any ASCII letter case and with the name spellings of
 // redactedNameLen, with REDACTED. It catches signing parameters that
 // parameter-wise redaction misses, such as those in a second '?' or in an
-// error message that quotes a URL.
+// error message that quotes a URL. A text with nothing to replace, such
+// as a target that redactTarget has already redacted, is returned as it
+// is, without allocating.
 func redactText(s string) string {
-	lower := asciiLower(s)
-	if !strings.Contains(lower, "policy") && !strings.Contains(lower, "signature") {
-		return s
-	}
 	var b strings.Builder
-	b.Grow(len(s))
 	copied := 0 // bytes of s already written to b
-	for i := 0; i < len(s); {
-		n := redactedNameLen(lower[i:])
-		if n == 0 {
-			i++
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c != 'p' && c != 's' {
 			continue
 		}
-		b.WriteString(s[copied : i+n])
-		b.WriteString("REDACTED")
-		i += n
-		for i < len(s) && strings.IndexByte("&#\"' \t\n", s[i]) < 0 {
-			i++
+		n := redactedNameLen(s[i:])
+		if n == 0 {
+			continue
 		}
-		copied = i
+		valueEnd := i + n
+		for valueEnd < len(s) && strings.IndexByte("&#\"' \t\n", s[valueEnd]) < 0 {
+			valueEnd++
+		}
+		if s[i+n:valueEnd] != "REDACTED" {
+			if copied == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[copied : i+n])
+			b.WriteString("REDACTED")
+			copied = valueEnd
+		}
+		i = valueEnd - 1
+	}
+	if copied == 0 {
+		return s
 	}
 	b.WriteString(s[copied:])
 	return b.String()
@@ -199,13 +207,14 @@ func asciiLower(s string) string {
 	return s
 }
 
-// redactedNameLen returns, when s starts with "policy" or "signature"
-// followed by '=' or by other characters of a parameter name and then '=',
-// the length up to and including the '='. It returns 0 otherwise. So
-// "signature+=" and "policy%20=" are caught, and "signature/" is not.
+// redactedNameLen returns, when s starts with "policy" or "signature" in
+// any ASCII letter case, followed by '=' or by other characters of a
+// parameter name and then '=', the length up to and including the '='. It
+// returns 0 otherwise. So "signature+=" and "policy%20=" are caught, and
+// "signature/" is not.
 func redactedNameLen(s string) int {
 	for _, word := range []string{"policy", "signature"} {
-		if !strings.HasPrefix(s, word) {
+		if len(s) < len(word) || asciiLower(s[:len(word)]) != word {
 			continue
 		}
 		for i := len(word); i < len(s); i++ {

@@ -38,3 +38,20 @@ func FuzzRedactTarget(f *testing.F) {
 		redactText(target)
 	})
 }
+
+// TestRedactTextKeepsRedacted checks that a text whose values are already
+// REDACTED comes back as it is, without allocating, and that other values
+// after the same names are still replaced.
+func TestRedactTextKeepsRedacted(t *testing.T) {
+	done := "/media/a.mp4?policy=REDACTED&keyId=k&signature=REDACTED"
+	if got := redactText(done); got != done {
+		t.Errorf("redactText(%q) = %q; expected it unchanged", done, got)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { redactText(done) }); allocs != 0 {
+		t.Errorf("redactText of a redacted target allocates %v times; expected 0", allocs)
+	}
+	mixed := "/a?policy=REDACTED&SIGNATURE=S&policy=REDACTEDx"
+	if got, want := redactText(mixed), "/a?policy=REDACTED&SIGNATURE=REDACTED&policy=REDACTED"; got != want {
+		t.Errorf("redactText(%q) = %q; expected %q", mixed, got, want)
+	}
+}
