@@ -67,6 +67,9 @@ func (o *edgeOptions) check(nargs int) error {
 		return fmt.Errorf("%w: --config FILE is required", errUsage)
 	case (o.origin == "") == (o.root == ""):
 		return fmt.Errorf("%w: give either --origin URL or --root DIR", errUsage)
+	case o.poolSize < 1:
+		return fmt.Errorf("%w: --pool-size %d is not a positive number of instances; give 1 or more, such as the "+
+			"default, the number of CPUs (%d)", errUsage, o.poolSize, runtime.GOMAXPROCS(0))
 	case o.callTimeout < 0:
 		return fmt.Errorf("%w: --call-timeout %v is negative; use 0 for none", errUsage, o.callTimeout)
 	case o.memoryLimit <= 0:

@@ -401,3 +401,18 @@ func TestModuleMemoryPages(t *testing.T) {
 		t.Errorf("the module compiles with a limit of %d pages, below its initial memory", pages-1)
 	}
 }
+
+func TestEdgePoolSizeInvalid(t *testing.T) {
+	conf, _ := writeEdgeConfig(t, "")
+	for _, size := range []string{"0", "-3"} {
+		t.Run(size, func(t *testing.T) {
+			code, _, stderr := runCLI("edge", "--config", conf, "--origin", "not-a-url", "--pool-size", size)
+			if code != 2 {
+				t.Errorf("exit status %d, expected 2", code)
+			}
+			if want := "usage error: --pool-size " + size + " is not a positive number of instances; give 1 or more"; !strings.Contains(stderr, want) {
+				t.Errorf("stderr %q does not contain %q", stderr, want)
+			}
+		})
+	}
+}
