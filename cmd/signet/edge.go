@@ -137,9 +137,9 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 }
 
 // edgeMaxHeaderBytes bounds the request line and headers that the HTTP
-// server reads: room for the longest target that limits.max-url-bytes
-// allows, so that a reload may raise the setting, and 32 KiB of headers,
-// as signet serve grants them on top of its limit.
+// server reads. It leaves room for the longest target that
+// limits.max-url-bytes allows, so that a reload may raise the setting.
+// On top of that come 32 KiB of headers, as signet serve grants them.
 const edgeMaxHeaderBytes = config.MaxURLBytesLimit + 32<<10
 
 // loadSettings loads the configuration file and builds the module pool
@@ -244,7 +244,7 @@ func (o *edgeOptions) instanceError(ctx context.Context, vc core.VerifierConfig,
 //
 // The Go runtime prints these words before the stacks of all goroutines,
 // but the wasm package keeps only the last 4 KiB of the guest's stderr.
-// So the words may be missing, and startsWithDefaultMemory then tells.
+// So the words may be missing, and startsWithDefaultMemory then decides.
 func isOutOfMemory(err error) bool {
 	message := err.Error()
 	return strings.Contains(message, "out of memory") || strings.Contains(message, "cannot allocate memory")
