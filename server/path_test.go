@@ -1,6 +1,13 @@
 package server
 
-import "testing"
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signet-media/signet/core"
+)
 
 func TestAmbiguousPath(t *testing.T) {
 	for path, want := range map[string]bool{
@@ -37,4 +44,50 @@ func TestAmbiguousPath(t *testing.T) {
 			t.Errorf("ambiguousPath(%q) = %v; expected %v", path, got, want)
 		}
 	}
+}
+
+// FuzzSignedScopeHoldsFiles checks the property that ambiguousPath
+// protects: when a URL signed for the prefix /media/sub/* verifies for a
+// request path, and the media route accepts that path, the file it maps
+// to lies under /media/sub/. The seed with "//.." broke it before paths
+// with empty or dot segments were rejected.
+func FuzzSignedScopeHoldsFiles(f *testing.F) {
+	keys := []core.Key{{ID: "wide", Secret: secretWide, URLs: []string{"http://media.example.org/"}}}
+	signer, err := core.NewSigner(core.SignerConfig{Keys: keys})
+	if err != nil {
+		f.Fatal(err)
+	}
+	verifier, err := core.NewVerifier(core.VerifierConfig{Keys: keys})
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Now()
+	signed, err := signer.Sign(core.SignRequest{
+		URL:        "http://media.example.org/media/sub/a.bin",
+		Resource:   "http://media.example.org/media/sub/*",
+		ValidUntil: now.Add(time.Hour),
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, query, _ := strings.Cut(signed.URL, "?")
+	for _, seed := range []string{"media/sub/a.bin", "media/sub//../a.bin", "media/sub/%2e%2e/a.bin",
+		"media/sub/x/../../a.bin", "media/sub%2F..%2Fa.bin", "media/sub/./a.bin", "media/sub/%2E%2E%2F/a"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		raw := "/" + rest
+		if strings.ContainsAny(raw, "?#") {
+			return
+		}
+		res := verifier.Verify("http://media.example.org"+raw+"?"+query, netip.Addr{}, now)
+		if !res.OK() || ambiguousPath(raw) {
+			return
+		}
+		// The scope's directory itself maps to "sub", which is no file.
+		name, ok := fileName(raw, "/media/")
+		if ok && name != "sub" && !strings.HasPrefix("/media/"+name, "/media/sub/") {
+			t.Fatalf("a signature for /media/sub/* verifies for %q, which the media route maps to %q", raw, name)
+		}
+	})
 }
