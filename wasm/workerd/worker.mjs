@@ -24,7 +24,18 @@ const MESSAGES = {
   "resource-mismatch": "the URL is signed for another resource",
   expired: "the signed URL has expired",
   "not-yet-valid": "the signed URL is not valid yet",
+  "ambiguous-path": "the URL path has an empty, '.' or '..' segment or an encoded slash; request the normalized path",
 };
+
+// ambiguousPath reports whether a URL path has an empty segment or an
+// encoded slash or backslash, which signet serve and signet edge reject
+// with ambiguous-path. The URL parser has already removed "." and ".."
+// segments, as the verifier does, but an origin that merges slashes or
+// decodes %2F into a separator could open another file than the one the
+// signature covers.
+function ambiguousPath(pathname) {
+  return /\/\/|%2f|%5c/i.test(pathname);
+}
 
 // verifier is this isolate's instance, made on the first request. An
 // isolate runs one request's JavaScript at a time, so it needs no lock.
@@ -88,9 +99,12 @@ async function forward(request, origin, cache) {
 export default {
   async fetch(request, env) {
     if (request.method !== "GET" && request.method !== "HEAD") {
-      const response = problem(405, `method ${request.method} not allowed; use GET or HEAD`);
+      const response = problem(405, `method ${request.method} not allowed; use GET, HEAD`);
       response.headers.set("Allow", "GET, HEAD");
       return response;
+    }
+    if (ambiguousPath(new URL(request.url).pathname)) {
+      return problem(400, MESSAGES["ambiguous-path"], "ambiguous-path");
     }
     const now = Date.now();
     let result;

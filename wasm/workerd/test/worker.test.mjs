@@ -125,6 +125,15 @@ test("expired URL gets 410", async () => {
   assert.equal(reason, "expired");
 });
 
+test("path with an empty segment or an encoded slash gets 400", async () => {
+  const signed = await sign(`${base}/engage/a.mp4`);
+  for (const path of ["/engage//a.mp4", "/engage%2Fa.mp4", "/engage/x%2f..%2fa.mp4"]) {
+    const { status, reason, body } = await get(signed.replace("/engage/a.mp4", path));
+    assert.equal(status, 400, `${path}: ${body}`);
+    assert.equal(reason, "ambiguous-path", path);
+  }
+});
+
 test("POST gets 405", async () => {
   const res = await fetch(`${base}/engage/a.mp4`, { method: "POST" });
   assert.equal(res.status, 405);
