@@ -150,6 +150,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	switch {
 	case len(r.RequestURI) > s.MaxURLBytes:
 		return writeProblem(w, http.StatusRequestURITooLong, server.TargetTooLongMessage(len(r.RequestURI), s.MaxURLBytes, "signet edge"), "")
+	case !server.ValidRequestTarget(r.RequestURI):
+		// The proxy forwards r.URL.Path, so the verifier must read the
+		// same path: see server.ValidRequestTarget.
+		return writeProblem(w, http.StatusBadRequest,
+			"invalid request target: send a path such as /media/a.mp4, or an http or https URL", "")
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		w.Header().Set("Allow", allowedMethods)
 		return writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use "+allowedMethods, "")

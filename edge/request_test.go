@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,4 +263,68 @@ func waitForTarget(t *testing.T, logs *lockedBuffer) string {
 	}
 	t.Fatalf("no request line in the log:\n%s", logs.String())
 	return ""
+}
+
+// TestGatewayProxyTargetForm checks that a request target in a form other
+// than origin form or http(s) absolute form is rejected. net/http reads
+// the path of "x:/media/secret.bin?x=://host/media/sub/a.bin?SIGNATURE" as
+// /media/secret.bin, which the proxy forwarded, while the verifier read
+// /media/sub/a.bin after the "://" in the query and granted it.
+func TestGatewayProxyTargetForm(t *testing.T) {
+	var reached atomic.Value
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Store(r.URL.Path)
+		io.WriteString(w, "origin "+r.URL.Path)
+	}))
+	defer origin.Close()
+	u, _ := url.Parse(origin.URL)
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Origin: u, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	signed := sign(t, srv.URL, "/media/sub/a.bin", time.Now().Add(10*time.Minute))
+	_, query, _ := strings.Cut(signed, "?")
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, target := range []string{
+		"x:/media/secret.bin?x=://" + host + "/media/sub/a.bin?" + query,
+		"http:/media/secret.bin?x=://" + host + "/media/sub/a.bin?" + query,
+		"*",
+		host,
+	} {
+		status := rawStatus(t, srv.URL, target)
+		if status != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d; expected 400", target, status)
+		}
+	}
+	if path, _ := reached.Load().(string); path != "" {
+		t.Errorf("the origin received a request for %s", path)
+	}
+	if status := rawStatus(t, srv.URL, "http://"+host+"/media/sub/a.bin?"+query); status != http.StatusOK {
+		t.Errorf("absolute form: status %d; expected 200", status)
+	}
+}
+
+// rawStatus sends one GET request with the target exactly as given and
+// returns the response status.
+func rawStatus(t *testing.T, base, target string) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: "+strings.TrimPrefix(base, "http://")+"\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }

@@ -255,3 +255,8 @@ func OriginForm(target string) string { return originForm(target) }
 func TargetTooLongMessage(length, limit int, program string) string {
 	return targetTooLongMessage(length, limit, program)
 }
+
+// ValidRequestTarget reports whether a request target is in origin form or
+// in http or https absolute form, the forms that the media route and
+// signet edge accept.
+func ValidRequestTarget(target string) bool { return validTargetForm(target) }

@@ -19,6 +19,12 @@ func (s *Server) limitRequest(c *gin.Context) {
 		})
 		return
 	}
+	if recordOf(c.Request).invalidTarget {
+		s.fail(c, http.StatusBadRequest, problem{
+			Error: "invalid request target: send a path such as /media/a.mp4, or an http or https URL",
+		})
+		return
+	}
 	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
 		s.failBodyTooLarge(c)
 		return

@@ -20,16 +20,17 @@ const maxLoggedTarget = 1024
 // record collects what the handlers learn about a request for its log
 // line. One goroutine serves a request, so it needs no lock.
 type record struct {
-	route      string // the route name for metrics; empty: "other"
-	reason     string // the verifier's reason code
-	keyID      string
-	user       string // the user or token name that authenticated
-	auth       string // "basic" or "bearer"
-	err        string // the error sent to the client
-	outcome    string // the outcome of a sign request, when its status is not enough
-	forwarded  string // the client address named by a trusted proxy
-	original   string // the original target of a forward authentication request, redacted
-	tooLongURI int    // bytes of a request target over MaxURLBytes, routed as "/"; else 0
+	route         string // the route name for metrics; empty: "other"
+	reason        string // the verifier's reason code
+	keyID         string
+	user          string // the user or token name that authenticated
+	auth          string // "basic" or "bearer"
+	err           string // the error sent to the client
+	outcome       string // the outcome of a sign request, when its status is not enough
+	forwarded     string // the client address named by a trusted proxy
+	original      string // the original target of a forward authentication request, redacted
+	tooLongURI    int    // bytes of a request target over MaxURLBytes, routed as "/"; else 0
+	invalidTarget bool   // a target in neither origin nor http(s) absolute form, routed as "/"
 }
 
 type recordKey struct{}
@@ -45,15 +46,21 @@ func recordOf(r *http.Request) *record {
 
 // serveHTTP attaches a record to the request, passes it to the gin engine
 // and logs one line when the response is complete. A target longer than
-// MaxURLBytes is routed as "/" with tooLongURI set, so limitRequest
-// rejects it without the router ever reading it.
+// MaxURLBytes, or in a form that validTargetForm rejects, is routed as "/"
+// with tooLongURI or invalidTarget set, so limitRequest rejects it without
+// the router ever reading it.
 func (s *Server) serveHTTP(engine http.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := new(record)
 	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
 	routed := r
-	if len(r.RequestURI) > s.cfg.MaxURLBytes {
+	switch {
+	case len(r.RequestURI) > s.cfg.MaxURLBytes:
 		rec.tooLongURI = len(r.RequestURI)
+	case !validTargetForm(r.RequestURI):
+		rec.invalidTarget = true
+	}
+	if rec.tooLongURI > 0 || rec.invalidTarget {
 		routed = r.Clone(r.Context())
 		routed.URL = &url.URL{Path: "/"}
 		routed.RequestURI = "/"

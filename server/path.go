@@ -64,3 +64,18 @@ func containsFold(s, sub string) bool {
 	}
 	return false
 }
+
+// validTargetForm reports whether a request target is in origin form
+// ("/path?query") or in absolute form with an http or https scheme
+// ("http://host/path?query"). net/http also accepts targets such as
+// "x:/a?b=://host/c", whose path it reads as /a while originForm, which
+// cuts at the first "://", reads /c: the verifier and a reverse proxy
+// would then see different paths. So every other form is rejected.
+func validTargetForm(target string) bool {
+	if strings.HasPrefix(target, "/") {
+		return true
+	}
+	scheme, rest, ok := strings.Cut(target, "://")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https")) &&
+		rest != "" && rest[0] != '/'
+}

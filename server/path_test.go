@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -90,4 +91,45 @@ func FuzzSignedScopeHoldsFiles(f *testing.F) {
 			t.Fatalf("a signature for /media/sub/* verifies for %q, which the media route maps to %q", raw, name)
 		}
 	})
+}
+
+func TestValidTargetForm(t *testing.T) {
+	for target, want := range map[string]bool{
+		"/media/a.mp4?x=1":                      true,
+		"/":                                     true,
+		"http://h/media/a.mp4":                  true,
+		"HTTPS://h:8443/a?b=c":                  true,
+		"http://h":                              true,
+		"x:/media/secret.bin?x=://h/media/a":    false,
+		"http:/media/secret.bin?x=://h/media/a": false,
+		"ftp://h/a":                             false,
+		"http:///a":                             false,
+		"*":                                     false,
+		"h:80":                                  false,
+		"":                                      false,
+	} {
+		if got := validTargetForm(target); got != want {
+			t.Errorf("validTargetForm(%q) = %v; expected %v", target, got, want)
+		}
+	}
+}
+
+// TestMediaTargetForm checks that the media route rejects a target whose
+// path net/http and originForm would read differently, before routing.
+func TestMediaTargetForm(t *testing.T) {
+	f := newFixture(t)
+	signed := f.signPath("/media/sub/b.txt", start.Add(time.Hour))
+	_, query, _ := strings.Cut(signed, "?")
+	addr := f.ts.Listener.Addr().String()
+	for _, target := range []string{
+		"x:/media/a.txt?x=://" + addr + "/media/sub/b.txt?" + query,
+		"*",
+	} {
+		if status := rawRequest(t, addr, http.MethodGet, target); status != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d; expected 400", target, status)
+		}
+	}
+	if status := rawRequest(t, addr, http.MethodGet, "http://"+addr+"/media/sub/b.txt?"+query); status != http.StatusOK {
+		t.Errorf("absolute form: status %d; expected 200", status)
+	}
 }
