@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
@@ -182,6 +183,14 @@ func TestNginxForwardAuth(t *testing.T) {
 			t.Errorf("X-Signet-Reason = %q, want ambiguous-path", got)
 		}
 	})
+	t.Run("host of an absolute target", func(t *testing.T) {
+		// nginx routes by the host of the request line, so signet must
+		// check that host, not the Host header's.
+		target := strings.Replace(signed, "127.0.0.1", "localhost", 1)
+		if status := rawGet(t, nginxBase, target); status != http.StatusForbidden {
+			t.Errorf("GET %s with Host 127.0.0.1: status %d, want 403", target, status)
+		}
+	})
 	t.Run("bound to this client", func(t *testing.T) {
 		resp, data := fetch(t, bound["url"])
 		if resp.StatusCode != 200 || !bytes.Equal(data, content) {
@@ -202,4 +211,24 @@ func queryParam(rawURL, name string) string {
 		}
 	}
 	return "\x00none"
+}
+
+// rawGet sends GET target to the server at base with the Host header of
+// base, target exactly as given, and returns the response status.
+func rawGet(t *testing.T, base, target string) int {
+	t.Helper()
+	host := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", target, host)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
