@@ -192,7 +192,9 @@ func (rw *rewriter) appendURI(dst []byte, ref string) []byte {
 }
 
 // covers reports whether ref parses, carries no signing parameter, and
-// resolves to a URL inside the scope.
+// resolves to a URL inside the scope on the playlist's own origin. A scope
+// with a path only covers every host, but the signature must not reach a
+// URI on another host, whose server could use it.
 func (rw *rewriter) covers(ref string) bool {
 	u, err := url.Parse(ref)
 	if err != nil || hasSigningParam(u.RawQuery) {
@@ -200,8 +202,32 @@ func (rw *rewriter) covers(ref string) bool {
 	}
 	if rw.base != nil {
 		u = rw.base.ResolveReference(u)
+		if !sameOrigin(u, rw.base) {
+			return false
+		}
 	}
 	return rw.inScope(u.String())
+}
+
+// sameOrigin reports whether two URLs have the same scheme, host and
+// effective port, ignoring case.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		effectivePort(a) == effectivePort(b)
+}
+
+// effectivePort returns the port of u, or the default port of its scheme.
+func effectivePort(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return port
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
 }
 
 // hasSigningParam reports whether a raw query contains a parameter named

@@ -25,7 +25,7 @@ const (
 // verifier's normalization.
 func scopeOf(t *testing.T, pattern string) func(string) bool {
 	t.Helper()
-	keys := []core.Key{{ID: "k1", Secret: "secret", URLs: []string{"https://media.example.org/engage"}}}
+	keys := []core.Key{{ID: "k1", Secret: "secret", URLs: []string{"https://media.example.org/engage", "/engage"}}}
 	signer, err := core.NewSigner(core.SignerConfig{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,12 @@ func scopeOf(t *testing.T, pattern string) func(string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, scope, ok := verifier.VerifyScope(signed.URL, netip.Addr{}, now)
+	// A path-only pattern signs a path-only URL; the request names a host.
+	requestURL := signed.URL
+	if strings.HasPrefix(requestURL, "/") {
+		requestURL = "https://media.example.org" + requestURL
+	}
+	_, scope, ok := verifier.VerifyScope(requestURL, netip.Addr{}, now)
 	if !ok {
 		t.Fatalf("VerifyScope(%q) returned no scope", pattern)
 	}
@@ -261,4 +266,32 @@ func FuzzRewrite(f *testing.F) {
 			t.Errorf("output grew by more than the queries and their separators")
 		}
 	})
+}
+
+// TestRewritePathScopeStaysOnOrigin checks that a scope with a path only,
+// which covers that path on every host, signs no URI on another host,
+// port or scheme: that host could use the signature.
+func TestRewritePathScopeStaysOnOrigin(t *testing.T) {
+	const base = "https://media.example.org/engage/hls/v1/index.m3u8?policy=p&keyId=k1&signature=s"
+	const pattern = "/engage/hls/*"
+	for _, tc := range []struct{ name, in, want string }{
+		{"relative", "seg0.ts\n", "seg0.ts?" + testQuery + "\n"},
+		{"same origin", "https://MEDIA.example.org:443/engage/hls/a.ts\n", "https://MEDIA.example.org:443/engage/hls/a.ts?" + testQuery + "\n"},
+		{"other host", "https://evil.example/engage/hls/a.ts\n", "https://evil.example/engage/hls/a.ts\n"},
+		{"scheme-relative other host", "//evil.example/engage/hls/a.ts\n", "//evil.example/engage/hls/a.ts\n"},
+		{"other port", "https://media.example.org:8443/engage/hls/a.ts\n", "https://media.example.org:8443/engage/hls/a.ts\n"},
+		{"other scheme", "http://media.example.org/engage/hls/a.ts\n", "http://media.example.org/engage/hls/a.ts\n"},
+		{"key on other host", `#EXT-X-KEY:METHOD=AES-128,URI="https://evil.example/engage/hls/key"` + "\n",
+			`#EXT-X-KEY:METHOD=AES-128,URI="https://evil.example/engage/hls/key"` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := rewrite(t, tc.in, base, pattern, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Rewrite(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
+	}
 }
