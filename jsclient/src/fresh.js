@@ -124,7 +124,7 @@ export class FreshUrl extends EventTarget {
 	 */
 	signUrl(url) {
 		const pattern = this.options.resource;
-		if (!this.current || !pattern || !coveredBy(url, pattern)) {
+		if (!this.current || !pattern || !coveredBy(url, pattern, originOf(this.current.url))) {
 			return url;
 		}
 		return withSigningQuery(url, this.current.url);
@@ -142,16 +142,29 @@ export class FreshUrl extends EventTarget {
 
 /**
  * Reports whether a resource pattern, a prefix ending in `*`, covers url.
- * A path-only pattern covers the path of an absolute URL.
+ * A path-only pattern covers the path of an absolute URL, on any host
+ * unless origin is given: then only on that origin, so that a signature
+ * never goes to a URI on another host, which could use it.
  *
  * @param {string} url
  * @param {string} pattern
+ * @param {string} [origin] the origin of the signed URL, such as https://m.example.org
  */
-export function coveredBy(url, pattern) {
+export function coveredBy(url, pattern, origin) {
 	const prefix = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern;
 	const bare = url.split(/[?#]/, 1)[0];
 	if (prefix.startsWith('/') && /^[a-z][a-z0-9+.-]*:\/\//i.test(bare)) {
-		return new URL(bare).pathname.startsWith(prefix);
+		const parsed = new URL(bare);
+		return (origin === undefined || parsed.origin === origin) && parsed.pathname.startsWith(prefix);
 	}
 	return bare.startsWith(prefix);
+}
+
+/**
+ * Returns the origin of an absolute URL, or undefined for a path.
+ *
+ * @param {string} url
+ */
+function originOf(url) {
+	return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? new URL(url).origin : undefined;
 }

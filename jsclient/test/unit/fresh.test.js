@@ -133,6 +133,15 @@ describe('FreshUrl.signUrl', () => {
 		assert.match(fresh.query(), /^policy=[^&]+&keyId=demo&signature=[0-9a-f]+$/);
 	});
 
+	it('signs a path-only pattern only on the origin of the signed URL', async () => {
+		const {client} = shortLivedClient(60_000);
+		const fresh = client.keepFresh('https://signet.example.org/hls/index.m3u8', {resource: '/hls/*'});
+		await fresh.ready;
+		fresh.stop();
+		assert.equal(fresh.signUrl('https://signet.example.org/hls/seg1.ts'), `https://signet.example.org/hls/seg1.ts?${fresh.query()}`);
+		assert.equal(fresh.signUrl('https://evil.example/hls/seg1.ts'), 'https://evil.example/hls/seg1.ts');
+	});
+
 	it('leaves URLs alone without a resource pattern', async () => {
 		const {client} = shortLivedClient(60_000);
 		const fresh = client.keepFresh(media);

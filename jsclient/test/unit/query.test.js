@@ -69,4 +69,13 @@ describe('coveredBy', () => {
 		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts?x=1', '/hls/*'), true);
 		assert.equal(coveredBy('/hlsx/seg1.ts', '/hls/*'), false);
 	});
+
+	it('matches a path-only prefix only on the given origin', () => {
+		const origin = 'https://m.example.org';
+		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts', '/hls/*', origin), true);
+		assert.equal(coveredBy('https://M.EXAMPLE.ORG:443/hls/seg1.ts', '/hls/*', origin), true);
+		assert.equal(coveredBy('https://evil.example/hls/seg1.ts', '/hls/*', origin), false);
+		assert.equal(coveredBy('https://m.example.org:8443/hls/seg1.ts', '/hls/*', origin), false);
+		assert.equal(coveredBy('http://m.example.org/hls/seg1.ts', '/hls/*', origin), false);
+	});
 });
