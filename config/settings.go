@@ -105,9 +105,9 @@ func setListen(l *loader, e entry) error {
 
 // CheckListen checks a listen address as the listen setting takes it:
 // host:port with a port number from 0 to 65535, where 0 lets the system
-// choose a free port, and without white space or control characters,
-// which no host name or address contains. It does not check that the host
-// is an address of this machine, which only listening shows.
+// choose a free port. White space and control characters are rejected,
+// because no host name or address contains them. It does not check that
+// the host is an address of this machine, which only listening shows.
 func CheckListen(addr string) error {
 	if strings.IndexFunc(addr, isSpaceOrControl) >= 0 {
 		return fmt.Errorf("invalid address %q: it contains white space or a control character; "+

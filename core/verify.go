@@ -166,7 +166,7 @@ func (r Result) with(status int, reason Reason) Result {
 // exactly once and non-empty.
 func findSigningParams(query string, params *[3]string) (Result, bool) {
 	var count [3]int
-	empty := false // some occurrence has no value, wherever it stands
+	empty := false // some occurrence has no value, wherever it appears
 	for rest := query; ; {
 		param, tail, more := uri.Cut(rest, '&')
 		name, value, _ := uri.Cut(param, '=')

@@ -272,7 +272,7 @@ func (s *Server) serveContent(c *gin.Context, name string, modTime time.Time, co
 // (RFC 9110, section 14). A range unit other than bytes must be ignored,
 // not rejected, so such a header is removed, and "Bytes" is a spelling of
 // bytes. A suffix range of length zero, such as "-0", selects nothing, but
-// ServeContent would send an empty 206 for it, so it is removed; when
+// ServeContent would send an empty 206 for it, so it is removed. When
 // nothing else remains, the header becomes a range past the end, which
 // ServeContent rejects with 416 after checking the preconditions.
 func fixRange(h http.Header, header string, size int64) {

@@ -441,10 +441,10 @@ func TestFileName(t *testing.T) {
 	}
 }
 
-// TestMediaRangeOffsets checks ranges that start inside the file, a suffix
+// TestMediaRangeOffsets checks that each response reads from the offset
+// ServeContent seeked to: ranges that start inside the file, a suffix
 // range, two ranges in one multipart body, and a file without extension,
-// whose type ServeContent sniffs by reading before it sends the file:
-// each reads from the offset ServeContent seeked to.
+// whose type ServeContent sniffs by reading before it sends the file.
 func TestMediaRangeOffsets(t *testing.T) {
 	f := newFixture(t)
 	if err := os.WriteFile(filepath.Join(f.dir, "noext"), []byte(fileContent), 0o644); err != nil {
@@ -481,7 +481,7 @@ func TestMediaRangeOffsets(t *testing.T) {
 }
 
 // TestMediaRangeUnits checks the Range headers that http.ServeContent
-// answers against RFC 9110: an unknown unit is ignored, the unit is
+// handles against RFC 9110: an unknown unit is ignored, the unit is
 // compared ignoring case, and a zero-length suffix range selects nothing.
 func TestMediaRangeUnits(t *testing.T) {
 	f := newFixture(t)

@@ -94,8 +94,9 @@ func lookTool(name string) (string, error) {
 }
 
 // mediaRounds is how many times the unverified and the verified media
-// routes run, alternating, so that a change in the machine's load during
-// the test affects both; the report shows the median run of each.
+// routes run. They alternate, so that a change in the machine's load
+// during the test affects both, and the report shows the median run of
+// each.
 const mediaRounds = 3
 
 // runAll runs each scenario for d, the two media routes mediaRounds times.

@@ -8,10 +8,10 @@
 // SHA-256 uses the CPU's instructions; this package is tested against it.
 //
 // The rounds are unrolled eight at a time. Besides being faster, that
-// matters in wazero with a per-call deadline: the guest calls into the host
-// at every loop header to learn whether to stop (about 27 ns each on the
-// machine of docs/benchmarks.md), so a block costs 8 such checks here
-// against 128 in the standard library's generic code.
+// matters in wazero with a per-call deadline, because the guest then calls
+// into the host at every loop header to learn whether to stop, about 27 ns
+// each on the machine of docs/benchmarks.md. A block costs 8 such checks
+// here against 128 in the standard library's generic code.
 package hmac256
 
 // Size is the length of a MAC in bytes.
