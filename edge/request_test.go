@@ -181,23 +181,28 @@ func TestGatewayReloadMaxURLBytes(t *testing.T) {
 }
 
 // sendRaw sends a GET request with target, in any form, on a new
-// connection to base, and reads the response.
-func sendRaw(t *testing.T, base, target string) {
+// sendRaw sends one GET request with the target exactly as given over a new
+// connection to base, with base's host and port as Host, and returns the
+// response status.
+func sendRaw(t *testing.T, base, target string) int {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	host := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"); err != nil {
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: "+host+"\r\nConnection: close\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET %s: %v", target, err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
 
 // loggedTargets returns the target of each request line in JSON logs.
@@ -294,7 +299,7 @@ func TestGatewayProxyTargetForm(t *testing.T) {
 		"*",
 		host,
 	} {
-		status := rawStatus(t, srv.URL, target)
+		status := sendRaw(t, srv.URL, target)
 		if status != http.StatusBadRequest {
 			t.Errorf("GET %s: status %d; expected 400", target, status)
 		}
@@ -302,29 +307,7 @@ func TestGatewayProxyTargetForm(t *testing.T) {
 	if path, _ := reached.Load().(string); path != "" {
 		t.Errorf("the origin received a request for %s", path)
 	}
-	if status := rawStatus(t, srv.URL, "http://"+host+"/media/sub/a.bin?"+query); status != http.StatusOK {
+	if status := sendRaw(t, srv.URL, "http://"+host+"/media/sub/a.bin?"+query); status != http.StatusOK {
 		t.Errorf("absolute form: status %d; expected 200", status)
 	}
-}
-
-// rawStatus sends one GET request with the target exactly as given and
-// returns the response status.
-func rawStatus(t *testing.T, base, target string) int {
-	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: "+strings.TrimPrefix(base, "http://")+"\r\nConnection: close\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
 }
