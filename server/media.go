@@ -258,7 +258,7 @@ func (s *Server) serveContent(c *gin.Context, name string, modTime time.Time, co
 	}
 	w := &fileWriter{ResponseWriter: c.Writer}
 	http.ServeContent(w, c.Request, name, modTime, content)
-	switch w.held {
+	switch w.withheld {
 	case http.StatusRequestedRangeNotSatisfiable:
 		s.failRange(c, size)
 	case http.StatusPreconditionFailed:
@@ -282,19 +282,19 @@ func fixRange(h http.Header, header string, size int64) {
 		return
 	}
 	specs := strings.Split(set, ",")
-	kept := specs[:0]
+	remaining := specs[:0]
 	for _, spec := range specs {
 		suffix, isSuffix := strings.CutPrefix(strings.TrimSpace(spec), "-")
 		if isSuffix && suffix != "" && strings.Trim(suffix, "0") == "" {
 			continue
 		}
-		kept = append(kept, spec)
+		remaining = append(remaining, spec)
 	}
-	if len(kept) == 0 {
+	if len(remaining) == 0 {
 		h["Range"] = []string{"bytes=" + strconv.FormatInt(size, 10) + "-"}
 		return
 	}
-	h["Range"] = []string{"bytes=" + strings.Join(kept, ",")}
+	h["Range"] = []string{"bytes=" + strings.Join(remaining, ",")}
 }
 
 // failRange rejects a Range header that ServeContent found invalid or

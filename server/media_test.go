@@ -442,9 +442,9 @@ func TestFileName(t *testing.T) {
 }
 
 // TestMediaRangeOffsets checks that each response reads from the offset
-// ServeContent seeked to: ranges that start inside the file, a suffix
-// range, two ranges in one multipart body, and a file without extension,
-// whose type ServeContent sniffs by reading before it sends the file.
+// that ServeContent seeked to. The cases are ranges inside the file, a
+// suffix range, two ranges in one multipart body, and a file without
+// extension, whose type ServeContent sniffs by reading it first.
 func TestMediaRangeOffsets(t *testing.T) {
 	f := newFixture(t)
 	if err := os.WriteFile(filepath.Join(f.dir, "noext"), []byte(fileContent), 0o644); err != nil {

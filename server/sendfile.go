@@ -18,30 +18,30 @@ import (
 // replaces with a JSON error.
 type fileWriter struct {
 	gin.ResponseWriter
-	held int // 412 or 416 from ServeContent, not yet sent; else 0
+	withheld int // a 412 or 416 from ServeContent, not yet sent; 0 for none
 }
 
 // WriteHeader passes every status on, except 412 and 416, which it
 // records.
 func (w *fileWriter) WriteHeader(code int) {
 	if code == http.StatusPreconditionFailed || code == http.StatusRequestedRangeNotSatisfiable {
-		w.held = code
+		w.withheld = code
 		return
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// Write discards the body of a held status and passes any other body on.
+// Write discards the body of a withheld status and passes any other body on.
 func (w *fileWriter) Write(p []byte) (int, error) {
-	if w.held != 0 {
+	if w.withheld != 0 {
 		return len(p), nil
 	}
 	return w.ResponseWriter.Write(p)
 }
 
-// WriteString discards the body of a held status, as Write does.
+// WriteString discards the body of a withheld status, as Write does.
 func (w *fileWriter) WriteString(s string) (int, error) {
-	if w.held != 0 {
+	if w.withheld != 0 {
 		return len(s), nil
 	}
 	return w.ResponseWriter.WriteString(s)
