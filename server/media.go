@@ -166,8 +166,9 @@ func clientAddr(r *http.Request) netip.Addr {
 // file system, "." for the prefix itself. It rejects an encoded slash or
 // backslash, a NUL, and paths that clean to somewhere outside the prefix.
 func fileName(raw, prefix string) (string, bool) {
-	lower := strings.ToLower(raw)
-	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+	// Every caller has rejected these with ambiguousPath already. The
+	// check stays so that no file name can come from an encoded separator.
+	if containsFold(raw, "%2f") || containsFold(raw, "%5c") {
 		return "", false
 	}
 	decoded, err := url.PathUnescape(raw)
