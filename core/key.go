@@ -85,7 +85,6 @@ func (p *prefix) matches(u *uri.Parts, path []byte) bool {
 // does: letters, digits and "-_.~" stay, a space becomes '+' and every other
 // byte becomes %XX with upper-case hex digits.
 func queryEscape(s string) string {
-	const hexDigits = "0123456789ABCDEF"
 	var b []byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -96,7 +95,7 @@ func queryEscape(s string) string {
 		case c == ' ':
 			b = append(b, '+')
 		default:
-			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+			b = append(b, '%', upperHexDigits[c>>4], upperHexDigits[c&15])
 		}
 	}
 	return string(b)
@@ -107,7 +106,6 @@ func queryEscape(s string) string {
 // break a log line. Unlike strconv.Quote it needs no Unicode tables, which
 // keeps them out of the WebAssembly module.
 func quoteID(id string) string {
-	const hexDigits = "0123456789abcdef"
 	b := make([]byte, 0, len(id)+2)
 	b = append(b, '"')
 	for i := 0; i < len(id); i++ {
@@ -115,10 +113,16 @@ func quoteID(id string) string {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', c)
 		case c < ' ' || c > '~':
-			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+			b = append(b, '\\', 'x', lowerHexDigits[c>>4], lowerHexDigits[c&15])
 		default:
 			b = append(b, c)
 		}
 	}
 	return string(append(b, '"'))
 }
+
+// The hex digits of percent-encodings and of signatures.
+const (
+	upperHexDigits = "0123456789ABCDEF"
+	lowerHexDigits = "0123456789abcdef"
+)

@@ -334,9 +334,8 @@ func (k *signingKey) sign(pol *policy.Policy, cleaned string, parts *uri.Parts) 
 
 // appendHex appends src in lower-case hex, as Opencast writes signatures.
 func appendHex(dst, src []byte) []byte {
-	const digits = "0123456789abcdef"
 	for _, c := range src {
-		dst = append(dst, digits[c>>4], digits[c&15])
+		dst = append(dst, lowerHexDigits[c>>4], lowerHexDigits[c&15])
 	}
 	return dst
 }

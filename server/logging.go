@@ -201,24 +201,6 @@ func redactText(s string) string {
 	return b.String()
 }
 
-// asciiLower returns s with the letters A to Z in lower case and every other
-// byte unchanged. Unlike strings.ToLower, which changes the length of some
-// characters such as U+212A KELVIN SIGN, it keeps every offset of s.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
 // redactedNameLen returns, when s starts with "policy" or "signature" in
 // any ASCII letter case, followed by '=' or by other characters of a
 // parameter name and then '=', the length up to and including the '='. It
@@ -226,7 +208,7 @@ func asciiLower(s string) string {
 // "signature/" is not.
 func redactedNameLen(s string) int {
 	for _, word := range []string{"policy", "signature"} {
-		if len(s) < len(word) || asciiLower(s[:len(word)]) != word {
+		if len(s) < len(word) || !strings.EqualFold(s[:len(word)], word) {
 			continue
 		}
 		for i := len(word); i < len(s); i++ {
