@@ -180,9 +180,8 @@ func TestGatewayReloadMaxURLBytes(t *testing.T) {
 	checkTooLongBody(t, body, len(target), 10000)
 }
 
-// sendRaw sends a GET request with target, in any form, on a new
-// sendRaw sends one GET request with the target exactly as given over a new
-// connection to base, with base's host and port as Host, and returns the
+// sendRaw sends one GET request with the target exactly as given, over a
+// new connection to base with base's host and port as Host. It returns the
 // response status.
 func sendRaw(t *testing.T, base, target string) int {
 	t.Helper()

@@ -98,9 +98,9 @@ func Compile(ctx context.Context, module []byte, opts Options) (*Runtime, error)
 	config := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(uint32((opts.MemoryLimit + pageSize - 1) / pageSize)).
 		// TODO: a verification takes 63 us with the deadline and 13.6 us
-		// without, against a goal of 20 us. The cost is wazero's check
-		// at every loop header (wazero issue 2466); use a check interval
-		// if a wazero release offers one.
+		// without, against a goal of 20 us. The cost is wazero's call into
+		// Go at every loop header. Check every Nth iteration instead once
+		// a wazero release offers that.
 		WithCloseOnContextDone(!opts.NoCallTimeout)
 	if opts.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
