@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/signet-media/signet/core"
 )
 
 // caddyBinary returns the path of Debian's caddy, or skips the test.
@@ -107,47 +102,14 @@ func TestCaddyForwardAuth(t *testing.T) {
 	caddyPort := freePort(t)
 	caddyBase := fmt.Sprintf("http://127.0.0.1:%d", caddyPort)
 
-	dir := t.TempDir()
-	content := bytes.Repeat([]byte("caddy+signet "), 100)
-	if err := os.Mkdir(filepath.Join(dir, "media"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "media", "lecture.mp4"), content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "signet.conf")
-	text := fmt.Sprintf("key.caddy.secret = %s\nkey.caddy.url = %s/media/\nproxy.trusted = 127.0.0.1/32\n"+
-		"user.alice.password-hash = %s\nuser.alice.roles = ROLE_API_SECURITY_EDIT\n", e2eSecret, caddyBase, hash)
-	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := startServer(t, "--config", conf)
-	startCaddy(t, bin, caddyPort, strings.TrimPrefix(s.base, "http://"), dir)
+	f := newFrontServer(t, "caddy", caddyBase, func(signetAddr, dir string) {
+		startCaddy(t, bin, caddyPort, signetAddr, dir)
+	})
 
-	status, body := s.signURL(t, url.Values{"url": {caddyBase + "/media/lecture.mp4"}})
-	if status != 200 || body["url"] == "" {
-		t.Fatalf("sign: %d %v", status, body)
-	}
-	signed := body["url"]
-	_, bound := s.signURL(t, url.Values{"url": {caddyBase + "/media/lecture.mp4"}, "valid-source": {"127.0.0.1"}})
-	_, elsewhere := s.signURL(t, url.Values{"url": {caddyBase + "/media/lecture.mp4"}, "valid-source": {"192.0.2.1"}})
-	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: "caddy", Secret: e2eSecret, URLs: []string{caddyBase + "/media/"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := signer.Sign(core.SignRequest{URL: caddyBase + "/media/lecture.mp4", ValidUntil: time.Now().Add(-time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for name, target := range map[string]string{"signed": signed, "bound to this client": bound["url"]} {
+	for name, target := range map[string]string{"signed": f.signed, "bound to this client": f.bound} {
 		t.Run(name, func(t *testing.T) {
 			resp, data := fetch(t, target)
-			if resp.StatusCode != 200 || !bytes.Equal(data, content) {
+			if resp.StatusCode != 200 || !bytes.Equal(data, f.content) {
 				t.Fatalf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
 			}
 			if got := resp.Header.Get("Cache-Control"); got != "private, no-cache" {
@@ -155,5 +117,5 @@ func TestCaddyForwardAuth(t *testing.T) {
 			}
 		})
 	}
-	checkRefusals(t, refusals(caddyBase, signed, expired.URL, elsewhere["url"], "caddy"), nil)
+	checkRefusals(t, refusals(caddyBase, f.signed, f.expired, f.other, "caddy"), nil)
 }

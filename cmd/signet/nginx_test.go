@@ -13,10 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/signet-media/signet/core"
 )
 
 // nginxBinary returns the path of Debian's nginx, or skips the test.
@@ -118,43 +114,10 @@ func TestNginxForwardAuth(t *testing.T) {
 	nginxPort := freePort(t)
 	nginxBase := fmt.Sprintf("http://127.0.0.1:%d", nginxPort)
 
-	dir := t.TempDir()
-	media := filepath.Join(dir, "media")
-	content := bytes.Repeat([]byte("nginx+signet "), 100)
-	if err := os.Mkdir(media, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(media, "lecture.mp4"), content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "signet.conf")
-	text := fmt.Sprintf("key.nginx.secret = %s\nkey.nginx.url = %s/media/\nproxy.trusted = 127.0.0.1/32\n"+
-		"user.alice.password-hash = %s\nuser.alice.roles = ROLE_API_SECURITY_EDIT\n", e2eSecret, nginxBase, hash)
-	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := startServer(t, "--config", conf)
-	startNginx(t, bin, nginxPort, strings.TrimPrefix(s.base, "http://"), dir)
-
-	status, body := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}})
-	if status != 200 || body["url"] == "" {
-		t.Fatalf("sign: %d %v", status, body)
-	}
-	signed := body["url"]
-	_, bound := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}, "valid-source": {"127.0.0.1"}})
-	_, elsewhere := s.signURL(t, url.Values{"url": {nginxBase + "/media/lecture.mp4"}, "valid-source": {"192.0.2.1"}})
-	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: "nginx", Secret: e2eSecret, URLs: []string{nginxBase + "/media/"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := signer.Sign(core.SignRequest{URL: nginxBase + "/media/lecture.mp4", ValidUntil: time.Now().Add(-time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFrontServer(t, "nginx", nginxBase, func(signetAddr, dir string) {
+		startNginx(t, bin, nginxPort, signetAddr, dir)
+	})
+	s, signed, content := f.signet, f.signed, f.content
 
 	t.Run("signed", func(t *testing.T) {
 		resp, data := fetch(t, signed)
@@ -165,7 +128,7 @@ func TestNginxForwardAuth(t *testing.T) {
 			t.Errorf("Cache-Control %q, want private, max-age=...", got)
 		}
 	})
-	checkRefusals(t, refusals(nginxBase, signed, expired.URL, elsewhere["url"], "nginx"), func(t *testing.T, resp *http.Response, tc refusal) {
+	checkRefusals(t, refusals(nginxBase, signed, f.expired, f.other, "nginx"), func(t *testing.T, resp *http.Response, tc refusal) {
 		if got := resp.Header.Get("X-Signet-Status"); got != fmt.Sprint(tc.status) {
 			t.Errorf("X-Signet-Status = %q, want %d", got, tc.status)
 		}
@@ -174,8 +137,8 @@ func TestNginxForwardAuth(t *testing.T) {
 		// Signed for /media/sub/lecture.mp4, which the verifier reads in
 		// /media/sub//../lecture.mp4, while nginx merges the slashes and
 		// would serve /media/lecture.mp4.
-		_, sub := s.signURL(t, url.Values{"url": {nginxBase + "/media/sub/lecture.mp4"}})
-		resp, data := fetch(t, strings.Replace(sub["url"], "/media/sub/lecture.mp4", "/media/sub//../lecture.mp4", 1))
+		sub := f.sign(t, url.Values{"url": {nginxBase + "/media/sub/lecture.mp4"}})
+		resp, data := fetch(t, strings.Replace(sub, "/media/sub/lecture.mp4", "/media/sub//../lecture.mp4", 1))
 		if resp.StatusCode != http.StatusBadRequest || bytes.Equal(data, content) {
 			t.Fatalf("status %d with %d bytes, want 400 without the file", resp.StatusCode, len(data))
 		}
@@ -192,7 +155,7 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 	})
 	t.Run("bound to this client", func(t *testing.T) {
-		resp, data := fetch(t, bound["url"])
+		resp, data := fetch(t, f.bound)
 		if resp.StatusCode != 200 || !bytes.Equal(data, content) {
 			t.Errorf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
 		}

@@ -1,9 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/signet-media/signet/core"
 )
 
 // refusal is a request through a web server in front of signet that
@@ -54,4 +64,69 @@ func checkRefusals(t *testing.T, cases []refusal, extra func(*testing.T, *http.R
 			}
 		})
 	}
+}
+
+// frontServer is signet behind a web server, set up for the forward
+// authentication tests: the media directory, and the URLs of lecture.mp4
+// that signet signed for the web server's base URL.
+type frontServer struct {
+	base    string // the web server's URL
+	content []byte // of lecture.mp4
+	signet  *runningServer
+	signed  string // valid for any client
+	bound   string // bound to 127.0.0.1
+	other   string // bound to another client
+	expired string
+}
+
+// newFrontServer writes dir/media/lecture.mp4 and a signet configuration
+// with the key keyID for base/media/, starts signet, then the web server
+// with start(signet's host:port, dir), and signs the URLs of the tests.
+func newFrontServer(t *testing.T, keyID, base string, start func(signetAddr, dir string)) *frontServer {
+	t.Helper()
+	dir := t.TempDir()
+	f := &frontServer{base: base, content: bytes.Repeat([]byte(keyID+"+signet "), 100)}
+	if err := os.Mkdir(filepath.Join(dir, "media"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "media", "lecture.mp4"), f.content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "signet.conf")
+	text := fmt.Sprintf("key.%[1]s.secret = %[2]s\nkey.%[1]s.url = %[3]s/media/\nproxy.trusted = 127.0.0.1/32\n"+
+		"user.alice.password-hash = %[4]s\nuser.alice.roles = ROLE_API_SECURITY_EDIT\n", keyID, e2eSecret, base, hash)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.signet = startServer(t, "--config", conf)
+	start(strings.TrimPrefix(f.signet.base, "http://"), dir)
+
+	lecture := base + "/media/lecture.mp4"
+	f.signed = f.sign(t, url.Values{"url": {lecture}})
+	f.bound = f.sign(t, url.Values{"url": {lecture}, "valid-source": {"127.0.0.1"}})
+	f.other = f.sign(t, url.Values{"url": {lecture}, "valid-source": {"192.0.2.1"}})
+	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: keyID, Secret: e2eSecret, URLs: []string{base + "/media/"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := signer.Sign(core.SignRequest{URL: lecture, ValidUntil: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.expired = expired.URL
+	return f
+}
+
+// sign signs a URL with signet's sign API and returns it.
+func (f *frontServer) sign(t *testing.T, form url.Values) string {
+	t.Helper()
+	status, body := f.signet.signURL(t, form)
+	if status != 200 || body["url"] == "" {
+		t.Fatalf("sign %v: %d %v", form, status, body)
+	}
+	return body["url"]
 }
