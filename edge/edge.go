@@ -180,10 +180,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
 	if !res.OK() {
 		return writeVerifyRejection(w, res)
 	}
-	rec := record{reason: string(res.Reason), keyID: res.KeyID}
-	if origin.Forwarded {
-		rec.forwarded = origin.Client.String()
-	}
+	rec := record{reason: string(res.Reason), keyID: res.KeyID, forwarded: origin.ForwardedClient}
 
 	pl, rejected := g.playlistScope(s, r, &origin, now)
 	if rejected != nil {
@@ -310,5 +307,5 @@ func (g *Gateway) logRequest(r *http.Request, sw *httplog.Writer, rec record, el
 	if sw.Status() >= 500 {
 		level = slog.LevelError
 	}
-	g.logger.LogAttrs(r.Context(), level, "request", attrs...)
+	httplog.Log(r.Context(), g.logger, level, attrs...)
 }

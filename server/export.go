@@ -120,6 +120,10 @@ type MediaOrigin struct {
 	Host      string     // host[:port]
 	Client    netip.Addr // the zero Addr when a trusted proxy does not know it
 	Forwarded bool       // the peer is a trusted proxy, which named Client, Scheme and Host
+	// ForwardedClient is the client that the trusted proxy's client
+	// header named, as the request log shows it: empty when no header
+	// named one, "unknown" when the proxy did not know it.
+	ForwardedClient string
 }
 
 // Resolve returns the origin of r. From a trusted proxy, the client,
@@ -144,6 +148,8 @@ func (p ProxyPolicy) Resolve(r *http.Request) (MediaOrigin, error) {
 		Host:      o.host,
 		Client:    o.client,
 		Forwarded: o.trusted,
+
+		ForwardedClient: o.forwardedClient(),
 	}, nil
 }
 

@@ -93,14 +93,15 @@ func (s *Server) observe(rec *record, status int, elapsed time.Duration) {
 // fifth is the verification.
 func (s *Server) logRequest(r *http.Request, sw *httplog.Writer, rec *record, elapsed time.Duration) {
 	target, sigHash := redactTarget(originForm(r.RequestURI))
-	attrs := []slog.Attr{
+	var buf [14]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("method", r.Method),
 		slog.String("target", target),
 		slog.Int("status", sw.Status()),
 		slog.Int64("bytes", sw.Bytes()),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("client", r.RemoteAddr),
-	}
+	)
 	attrs = appendNonEmpty(attrs, "forwarded_client", rec.forwarded)
 	attrs = appendNonEmpty(attrs, "original_target", rec.original)
 	attrs = appendNonEmpty(attrs, "reason", rec.reason)
@@ -113,7 +114,7 @@ func (s *Server) logRequest(r *http.Request, sw *httplog.Writer, rec *record, el
 	if sw.Status() >= 500 {
 		level = slog.LevelError
 	}
-	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
+	httplog.Log(r.Context(), s.logger, level, attrs...)
 }
 
 func appendNonEmpty(attrs []slog.Attr, key, value string) []slog.Attr {
@@ -133,8 +134,12 @@ func redactTarget(target string) (redacted, sigHash string) {
 	if !hasQuery {
 		return truncate(redactText(target)), ""
 	}
+	// The hash goes into the same buffer, after the target, so that both
+	// strings cost one allocation.
+	var hash [2 * sigHashBytes]byte
+	hashed := false
 	var b strings.Builder
-	b.Grow(len(target))
+	b.Grow(len(target) + len(hash))
 	b.WriteString(path)
 	b.WriteByte('?')
 	for first := true; ; first = false {
@@ -144,9 +149,9 @@ func redactTarget(target string) (redacted, sigHash string) {
 		}
 		name, value, _ := strings.Cut(param, "=")
 		redact, isSignature := redactedParam(name)
-		if isSignature && sigHash == "" {
-			sum := sha256.Sum256([]byte(value))
-			sigHash = hex.EncodeToString(sum[:4])
+		if isSignature && !hashed {
+			hashSignature(&hash, value)
+			hashed = true
 		}
 		if redact {
 			b.WriteString(name)
@@ -159,7 +164,30 @@ func redactTarget(target string) (redacted, sigHash string) {
 		}
 		query = rest
 	}
-	return truncate(redactText(b.String())), sigHash
+	n := b.Len()
+	if hashed {
+		b.Write(hash[:])
+	}
+	both := b.String()
+	return truncate(redactText(both[:n])), both[n:]
+}
+
+// sigHashBytes is how many bytes of a signature's SHA-256 the request log
+// shows, in hex.
+const sigHashBytes = 4
+
+// hashSignature writes the first sigHashBytes of the SHA-256 of value to
+// dst in lower-case hex. A value of a usual length is copied to the stack
+// rather than converted to a slice on the heap.
+func hashSignature(dst *[2 * sigHashBytes]byte, value string) {
+	var sum [sha256.Size]byte
+	var buf [128]byte
+	if len(value) <= len(buf) {
+		sum = sha256.Sum256(buf[:copy(buf[:], value)])
+	} else {
+		sum = sha256.Sum256([]byte(value))
+	}
+	hex.Encode(dst[:], sum[:sigHashBytes])
 }
 
 // redactText replaces the value after every "policy=" and "signature=" in
@@ -181,7 +209,7 @@ func redactText(s string) string {
 			continue
 		}
 		valueEnd := i + n
-		for valueEnd < len(s) && strings.IndexByte("&#\"' \t\n", s[valueEnd]) < 0 {
+		for valueEnd < len(s) && !valueEnds[s[valueEnd]] {
 			valueEnd++
 		}
 		if s[i+n:valueEnd] != "REDACTED" {
@@ -200,6 +228,9 @@ func redactText(s string) string {
 	b.WriteString(s[copied:])
 	return b.String()
 }
+
+// valueEnds marks the bytes that end a redacted value in redactText.
+var valueEnds = [256]bool{'&': true, '#': true, '"': true, '\'': true, ' ': true, '\t': true, '\n': true}
 
 // redactedNameLen returns, when s starts with "policy" or "signature" in
 // any ASCII letter case, followed by '=' or by other characters of a
@@ -229,7 +260,7 @@ func redactedNameLen(s string) int {
 // "x-policy" count too: the verifier ignores them, but their values may
 // still be a signature. isSignature reports the name "signature" itself.
 func redactedParam(name string) (redact, isSignature bool) {
-	if strings.ContainsAny(name, "%+") {
+	if strings.IndexByte(name, '%') >= 0 || strings.IndexByte(name, '+') >= 0 {
 		if decoded, err := url.QueryUnescape(name); err == nil {
 			name = decoded
 		}

@@ -49,20 +49,18 @@ var reasonMessages = map[core.Reason]string{
 func (s *Server) handleMedia(c *gin.Context) {
 	r := c.Request
 	now := s.now()
-	if s.skipVerify {
-		s.serveMedia(c, core.Result{ValidUntil: now.Add(time.Hour)}, now)
-		return
-	}
 	o, err := s.proxies.resolve(r)
 	if err != nil {
 		s.failForwarded(c, err)
 		return
 	}
-	if o.trusted {
-		recordOf(r).forwarded = o.client.String()
-	}
+	recordOf(r).forwarded = o.forwardedClient()
 	if ambiguousPath(rawPath(r)) {
 		s.failAmbiguous(c)
+		return
+	}
+	if s.skipVerify {
+		s.serveMedia(c, core.Result{ValidUntil: now.Add(time.Hour)}, now)
 		return
 	}
 	target := o.url(originForm(r.RequestURI))

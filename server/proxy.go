@@ -71,8 +71,22 @@ type origin struct {
 	peer    netip.Addr // the connection's peer
 	trusted bool       // the peer is a trusted proxy
 	client  netip.Addr // the client; the zero Addr when a proxy does not know it
+	named   bool       // the trusted proxy's client header named the client
 	scheme  string     // "http" or "https"
 	host    string     // host[:port]
+}
+
+// forwardedClient returns the client that a trusted proxy's client header
+// named, for the request log: "" when no header named one, and "unknown"
+// when the proxy did not know it.
+func (o *origin) forwardedClient() string {
+	switch {
+	case !o.named:
+		return ""
+	case !o.client.IsValid():
+		return "unknown"
+	}
+	return o.client.String()
 }
 
 // url returns the absolute URL of a request target in origin form.
@@ -102,7 +116,7 @@ func (p *proxyPolicy) resolve(r *http.Request) (origin, error) {
 		return origin{peer: o.peer, trusted: true}, err
 	}
 	if found {
-		o.client = client
+		o.client, o.named = client, true
 	}
 	if err := readForwardedURL(r.Header, &o); err != nil {
 		return origin{peer: o.peer, trusted: true}, err

@@ -168,6 +168,36 @@ func TestRequestLogLine(t *testing.T) {
 	}
 }
 
+// TestForwardedClientLogged checks that a media request's log line names
+// the forwarded client only when a trusted proxy's header named one.
+func TestForwardedClientLogged(t *testing.T) {
+	f := newFixture(t, trustLoopback)
+	target := f.signPathOnly("/media/a.txt", start.Add(time.Hour))
+	tests := []struct {
+		name    string
+		headers []string
+		want    string // the forwarded_client attribute; "" for none
+	}{
+		{"no header", nil, ""},
+		{"X-Forwarded-For", []string{"X-Forwarded-For", "203.0.113.7"}, `"forwarded_client":"203.0.113.7"`},
+		{"unknown client", []string{"X-Forwarded-For", "unknown"}, `"forwarded_client":"unknown"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(f.logs.String())
+			f.get(target, tc.headers...)
+			line := f.logs.String()[before:]
+			if tc.want == "" {
+				if strings.Contains(line, "forwarded_client") {
+					t.Errorf("log line names a forwarded client: %s", line)
+				}
+			} else if !strings.Contains(line, tc.want) {
+				t.Errorf("log line %s lacks %s", line, tc.want)
+			}
+		})
+	}
+}
+
 func TestRedactTarget(t *testing.T) {
 	tests := []struct {
 		target, want string
@@ -190,6 +220,12 @@ func TestRedactTarget(t *testing.T) {
 				t.Errorf("redactTarget(%q) = %q, expected %q", tc.target, got, tc.want)
 			}
 		})
+	}
+	for _, sig := range []string{"S", strings.Repeat("0123456789abcdef", 8), strings.Repeat("0123456789abcdef", 9)} {
+		sum := sha256.Sum256([]byte(sig))
+		if _, got := redactTarget("/a?x=1&signature=" + sig + "&signature=other"); got != hex.EncodeToString(sum[:4]) {
+			t.Errorf("signature hash of a %d-byte signature = %q, expected %x", len(sig), got, sum[:4])
+		}
 	}
 	long, _ := redactTarget("/a?signature=S&x=" + strings.Repeat("y", 2*maxLoggedTarget))
 	if len(long) > maxLoggedTarget+40 || !strings.HasPrefix(long, "/a?signature=REDACTED") {
