@@ -86,11 +86,6 @@ func (s *Server) observe(rec *record, status int, elapsed time.Duration) {
 
 // logRequest logs the request line with the signing parameters redacted.
 // Responses with a 5xx status are logged at level Error.
-//
-// TODO: a signed media request serves at 0.84x the rate of a plain one in
-// make loadtest (goal 0.9x). In a perf profile, about a third of the extra
-// CPU time is this line, with its redaction and longer attributes, and a
-// fifth is the verification.
 func (s *Server) logRequest(r *http.Request, sw *httplog.Writer, rec *record, elapsed time.Duration) {
 	target, sigHash := redactTarget(originForm(r.RequestURI))
 	var buf [14]slog.Attr

@@ -52,7 +52,8 @@ func (r *report) section() string {
 	fmt.Fprintf(&b, "wrk 4.1 runs with 1 thread and %d connections, %v per run, on loopback. The file is %d KiB. "+
 		"signet logs every request as JSON to a file. nginx runs once with access_log off and once "+
 		"with its default access log to a file. The plain net/http server serves the file with "+
-		"http.ServeContent and nothing else.\n\n",
+		"http.ServeContent and nothing else. The unverified signet is the same route with only the "+
+		"verifier call skipped: it still resolves trusted proxies, checks the path and logs each request.\n\n",
 		r.connections, r.duration, fileSize>>10)
 	b.WriteString("| run | requests/s | p50 | p99 | non-2xx | socket errors | peak RSS of signet |\n")
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
