@@ -50,7 +50,8 @@ const nginxParam = "nginx"
 // in place of 400 and 410.
 //
 // NOTE: the tests run nginx and Caddy in front of this route, but not
-// Traefik, which Debian does not package.
+// Traefik (docs/traefik.yml), which Debian does not package and which
+// cannot be built from the Go module proxy here.
 func (s *Server) handleForwardAuth(c *gin.Context) {
 	r := c.Request
 	nginx, err := nginxMode(c.Request.URL.Query()[nginxParam])
