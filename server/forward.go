@@ -90,6 +90,11 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 		s.denyForward(c, nginx, res.Status, res.Reason, ReasonMessage(res.Reason))
 		return
 	}
+	if path, _, _ := strings.Cut(target, "?"); hiddenPath(path) {
+		rec.reason = string(ReasonHiddenPath)
+		s.denyForward(c, nginx, http.StatusNotFound, ReasonHiddenPath, ReasonMessage(ReasonHiddenPath))
+		return
+	}
 	h := c.Writer.Header()
 	h.Set(statusHeader, "200")
 	h.Set(reasonHeader, string(res.Reason))

@@ -107,6 +107,51 @@ func TestForwardAuth(t *testing.T) {
 	}
 }
 
+// TestForwardAuthHiddenPath checks that /auth refuses files whose name
+// starts with '.', as the media route does, also under a prefix
+// signature that covers them.
+func TestForwardAuthHiddenPath(t *testing.T) {
+	f := newFixture(t, trustLoopback)
+	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{
+		{ID: "main", Secret: secretMain, URLs: []string{"https://cdn.example.org/media"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.Sign(core.SignRequest{URL: "https://cdn.example.org/media/hls/a.ts",
+		Resource: "https://cdn.example.org/media/hls/*", ValidUntil: start.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := signed.URL[strings.Index(signed.URL, "?"):]
+	for _, tc := range []struct {
+		path       string
+		target     string
+		wantStatus int
+		wantReal   string
+		wantReason string
+	}{
+		{"/media/hls/a.ts", "/auth", 200, "200", "ok"},
+		{"/media/hls/.git/config", "/auth", 404, "404", "hidden-path"},
+		{"/media/hls/.htpasswd", "/auth?nginx=1", 403, "404", "hidden-path"},
+		{"/media/hls/%2Eenv", "/auth", 404, "404", "hidden-path"},
+		{"/media/hls/a.b/c.ts", "/auth", 200, "200", "ok"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := f.get(tc.target, authHeaders(tc.path+query)...)
+			if r.status != tc.wantStatus {
+				t.Errorf("status %d, expected %d; body %s", r.status, tc.wantStatus, r.body)
+			}
+			if got := r.header.Get(statusHeader); got != tc.wantReal {
+				t.Errorf("%s %q, expected %q", statusHeader, got, tc.wantReal)
+			}
+			if got := r.header.Get(reasonHeader); got != tc.wantReason {
+				t.Errorf("%s %q, expected %q", reasonHeader, got, tc.wantReason)
+			}
+		})
+	}
+}
+
 func TestForwardAuthGranted(t *testing.T) {
 	f := newFixture(t, trustLoopback)
 	valid := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(time.Hour)), "https://cdn.example.org")

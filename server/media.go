@@ -36,8 +36,9 @@ var reasonMessages = map[core.Reason]string{
 	ReasonUntrustedProxy:          "forward authentication is answered only for the trusted proxies of proxy.trusted",
 	ReasonMissingOriginalURI:      "the request names no original URL: send X-Original-URI or X-Forwarded-Uri",
 	ReasonInvalidForwarded:        "the forwarding headers are invalid",
-	ReasonAmbiguousPath: "the URL path has an empty, '.' or '..' segment or an encoded slash; " +
-		"request the normalized path",
+	ReasonHiddenPath:              "the URL path has a segment that starts with '.'; such files are not served",
+	ReasonAmbiguousPath: "the URL path has an empty, '.' or '..' segment, also before a ';', " +
+		"or an encoded slash; request the normalized path",
 }
 
 // handleMedia verifies the request URL and only then serves the file it
@@ -162,7 +163,8 @@ func clientAddr(r *http.Request) netip.Addr {
 
 // fileName maps the raw path of a request under prefix to a name in the
 // file system, "." for the prefix itself. It rejects an encoded slash or
-// backslash, a NUL, and paths that clean to somewhere outside the prefix.
+// backslash, a NUL, a trailing slash after a name, and paths that clean
+// to somewhere outside the prefix.
 func fileName(raw, prefix string) (string, bool) {
 	// Every caller has rejected these with ambiguousPath already. The
 	// check stays so that no file name can come from an encoded separator.
@@ -176,6 +178,12 @@ func fileName(raw, prefix string) (string, bool) {
 	cleaned := path.Clean("/" + decoded)
 	if cleaned+"/" == prefix {
 		return ".", true
+	}
+	if strings.HasSuffix(decoded, "/") {
+		// Only a directory has a trailing slash, and the route serves
+		// none: "/a.m3u8/" must not serve a.m3u8 without the playlist
+		// rewriting that isPlaylist would have chosen.
+		return "", false
 	}
 	name, ok := strings.CutPrefix(cleaned, prefix)
 	if !ok || !fs.ValidPath(name) || hasHiddenSegment(name) {

@@ -380,6 +380,7 @@ func TestMediaPathAmbiguous(t *testing.T) {
 		"/media/sub//b.txt",
 		"/media/sub%2Fb.txt",
 		"/media/sub%5Cb.txt",
+		"/media/sub/..;/a.txt",
 	} {
 		t.Run(path, func(t *testing.T) {
 			checkRejected(t, f.get(path), http.StatusBadRequest, "ambiguous-path")
@@ -430,6 +431,9 @@ func TestFileName(t *testing.T) {
 		{"/media/sub/.htpasswd", "", false},
 		{"/media/.hidden", "", false},
 		{"/media/a.b/c..d.txt", "a.b/c..d.txt", true},
+		{"/media/a.txt/", "", false},
+		{"/media/hls/master.m3u8/", "", false},
+		{"/media/sub/", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {

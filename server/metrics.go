@@ -39,7 +39,9 @@ type Metrics struct {
 	lastVerified  *prometheus.GaugeVec
 	signs         *prometheus.CounterVec
 	keys          *prometheus.GaugeVec
-	verifiedKeys  sync.Map // key ids with a last-verified time
+	keysMu        sync.Mutex       // guards keyRoles
+	keyRoles      map[keyRole]bool // the series of keys
+	verifiedKeys  sync.Map         // key ids with a last-verified time
 	reloads       *prometheus.CounterVec
 	lastReload    prometheus.Gauge
 }
@@ -142,18 +144,32 @@ func (m *Metrics) observeSign(outcome, keyID string) {
 	m.signs.WithLabelValues(outcome, keyID).Inc()
 }
 
-// setKeys replaces the key gauge with the keys of cfg.
+// setKeys replaces the key gauge with the keys of cfg. It sets the new
+// series before it deletes the old ones, so that a scrape during a reload
+// always finds the keys of one configuration or the other.
 func (m *Metrics) setKeys(cfg *config.Config) {
-	m.keys.Reset()
-	m.dropRemovedKeys(cfg)
+	m.keysMu.Lock()
+	defer m.keysMu.Unlock()
+	current := make(map[keyRole]bool, len(cfg.Keys))
 	for _, k := range cfg.Keys {
-		role := "verify"
+		kr := keyRole{id: k.ID, role: "verify"}
 		if cfg.Signs(k) {
-			role = "sign"
+			kr.role = "sign"
 		}
-		m.keys.WithLabelValues(k.ID, role).Set(1)
+		current[kr] = true
+		m.keys.WithLabelValues(kr.id, kr.role).Set(1)
 	}
+	for kr := range m.keyRoles {
+		if !current[kr] {
+			m.keys.DeleteLabelValues(kr.id, kr.role)
+		}
+	}
+	m.keyRoles = current
+	m.dropRemovedKeys(cfg)
 }
+
+// keyRole is one series of the key gauge.
+type keyRole struct{ id, role string }
 
 // dropRemovedKeys deletes the last-verified time of keys that cfg no
 // longer has, so that a retired key leaves the metrics.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +52,35 @@ func TestMetricsDisabled(t *testing.T) {
 	f := newFixture(t, func(cfg *config.Config) { cfg.DisableMetrics = true })
 	if r := f.get("/metrics"); r.status != 404 {
 		t.Errorf("GET /metrics: status %d, expected 404", r.status)
+	}
+}
+
+// TestMetricsKeysAfterReload checks the key gauge after a key rotation:
+// the new roles are there and the old series are gone.
+func TestMetricsKeysAfterReload(t *testing.T) {
+	before, after := rotationConfigs(t)
+	m := NewMetrics()
+	m.setKeys(before)
+	m.setKeys(after)
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, family := range families {
+		if family.GetName() != "signet_keys" {
+			continue
+		}
+		for _, metric := range family.GetMetric() {
+			labels := map[string]string{}
+			for _, pair := range metric.GetLabel() {
+				labels[pair.GetName()] = pair.GetValue()
+			}
+			got = append(got, labels["key_id"]+"/"+labels["role"])
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"new/sign", "old/verify"}; !slices.Equal(got, want) {
+		t.Errorf("signet_keys series %q, expected %q", got, want)
 	}
 }

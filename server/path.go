@@ -7,8 +7,8 @@ import (
 )
 
 // ReasonAmbiguousPath (400) rejects a request whose path has an empty
-// segment, a "." or ".." segment, or an encoded slash or backslash, also
-// percent-encoded. See ambiguousPath.
+// segment, a "." or ".." segment (also before a ';' path parameter), or
+// an encoded slash or backslash. See ambiguousPath.
 const ReasonAmbiguousPath core.Reason = "ambiguous-path"
 
 // ambiguousPath reports whether a raw request path could name one file for
@@ -19,6 +19,8 @@ const ReasonAmbiguousPath core.Reason = "ambiguous-path"
 // route, forward authentication and signet edge reject every path with an
 // empty segment (except a trailing slash), a "." or ".." segment, or an
 // encoded slash or backslash, which some servers decode into a separator.
+// A segment that is empty, "." or ".." before a path parameter (";x")
+// counts too: see cutParams.
 // Players request normalized paths, so no valid request has one.
 func ambiguousPath(rawPath string) bool {
 	rest := strings.TrimPrefix(rawPath, "/")
@@ -31,9 +33,49 @@ func ambiguousPath(rawPath string) bool {
 			containsFold(segment, "%5c") {
 			return true
 		}
+		if base, params := cutParams(segment); params && (base == "" || isDotSegment(base)) {
+			return true
+		}
 		rest = after
 	}
 	return false
+}
+
+// ReasonHiddenPath (404) rejects a forward authentication request for a
+// path with a segment that starts with '.', such as .git or .htpasswd,
+// which the media route does not serve either. See hiddenPath.
+const ReasonHiddenPath core.Reason = "hidden-path"
+
+// hiddenPath reports whether a raw request path has a segment that starts
+// with '.', also written %2E: files that a media directory may hold but
+// that a prefix-scoped signature must not open. The media route refuses
+// them in fileName; forward authentication, whose web server serves the
+// file, refuses them here.
+func hiddenPath(rawPath string) bool {
+	for rest := rawPath; rest != ""; {
+		var segment string
+		segment, rest, _ = strings.Cut(rest, "/")
+		if strings.HasPrefix(segment, ".") || len(segment) >= 3 && strings.EqualFold(segment[:3], "%2e") {
+			return true
+		}
+	}
+	return false
+}
+
+// cutParams returns a raw segment up to its first ';' or %3B, and whether
+// it had one. Tomcat, Jetty and Spring remove such path parameters from
+// each segment before they remove dot segments, so behind them
+// "/a/b/..;x/c" names "/a/c" while the verifier reads "/a/b/..;x/c".
+func cutParams(segment string) (base string, params bool) {
+	for i := 0; i < len(segment); i++ {
+		if segment[i] == ';' {
+			return segment[:i], true
+		}
+		if segment[i] == '%' && len(segment)-i >= 3 && segment[i+1] == '3' && (segment[i+2] == 'b' || segment[i+2] == 'B') {
+			return segment[:i], true
+		}
+	}
+	return segment, false
 }
 
 // isDotSegment reports whether a raw segment is "." or "..", with each dot

@@ -40,6 +40,15 @@ func TestAmbiguousPath(t *testing.T) {
 		"/media/a.mp4/%2e%2e/b":   true,
 		"/media/%2e%2e%2fa.mp4":   true,
 		"/media/%252e%252e/a.mp4": false,
+		"/media/sub/..;/a.mp4":    true,
+		"/media/sub/..;x/a.mp4":   true,
+		"/media/sub/.;x/a.mp4":    true,
+		"/media/sub/..%3b/a.mp4":  true,
+		"/media/sub/%2e%2e%3Bx/a": true,
+		"/media/sub/;x/a.mp4":     true,
+		"/media/a.mp4;x":          false,
+		"/media/sub;v=1/a.mp4":    false,
+		"/media/a%3bb.mp4":        false,
 	} {
 		if got := ambiguousPath(path); got != want {
 			t.Errorf("ambiguousPath(%q) = %v; expected %v", path, got, want)

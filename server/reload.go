@@ -98,7 +98,7 @@ func (r *Reloader) Metrics() *Metrics {
 // Serve serves HTTP on ln until ctx is done, as Server.Serve does, with
 // the current Server for each request.
 func (r *Reloader) Serve(ctx context.Context, ln net.Listener) error {
-	return serve(ctx, ln, r.handler, r.logger, r.Current().cfg.MaxURLBytes)
+	return serve(ctx, ln, r.handler, r.logger)
 }
 
 // Reload loads the configuration and, when it loads and builds, makes

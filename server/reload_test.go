@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -273,5 +275,61 @@ func TestReloadKeepsLoginThrottle(t *testing.T) {
 	}
 	if status := attempt(); status != http.StatusTooManyRequests {
 		t.Errorf("after a reload: status %d, want 429", status)
+	}
+}
+
+// TestReloadRaisesURLLimit checks that a reload which raises
+// limits.max-url-bytes takes effect on the running listener, whose header
+// limit was set when it started: a target just under the new limit, with
+// 20 KiB of other headers, must then reach the handler.
+func TestReloadRaisesURLLimit(t *testing.T) {
+	before, after := rotationConfigs(t)
+	before.MaxURLBytes, after.MaxURLBytes = 2048, config.MaxURLBytesLimit
+	next := []*config.Config{before, after}
+	load := func() (*config.Config, error) {
+		cfg := next[0]
+		next = next[1:]
+		return cfg, nil
+	}
+	rel, err := NewReloader(load, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rel.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+
+	path := "/media/a.txt?pad="
+	target := "http://" + ln.Addr().String() + path + strings.Repeat("x", config.MaxURLBytesLimit-len(path)-8<<10)
+	get := func() int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Padding", strings.Repeat("y", 20<<10))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := get(); status != http.StatusRequestURITooLong {
+		t.Fatalf("a 1 MiB target under a 2048-byte limit got %d, expected 414", status)
+	}
+	if err := rel.Reload("SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if status := get(); status != http.StatusUnauthorized {
+		t.Errorf("a 1 MiB target after raising the limit to 1 MiB got %d, expected 401", status)
 	}
 }

@@ -35,7 +35,7 @@ var fixedRoutes = []string{"/api/security/sign/", "/healthz/", playerPath, metri
 const metricsPath = "/metrics"
 
 // headerBytesBeyondURL is the room for request headers that the
-// http.Server grants on top of config.Config.MaxURLBytes.
+// http.Server grants on top of config.MaxURLBytesLimit.
 const headerBytesBeyondURL = 32 << 10
 
 // Server serves the signing API and the protected media. It is safe for
@@ -349,18 +349,20 @@ func (s *Server) Handler() http.Handler {
 // requests before it closes the rest. Serve closes ln. It returns nil
 // after a shutdown that ctx started, and the error otherwise.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return serve(ctx, ln, s.handler, s.logger, s.cfg.MaxURLBytes)
+	return serve(ctx, ln, s.handler, s.logger)
 }
 
 // serve runs an http.Server with handler on ln until ctx is done, as
-// Server.Serve describes.
-func serve(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger, maxURLBytes int) error {
+// Server.Serve describes. The header limit fits the highest
+// limits.max-url-bytes, because a reload may raise the limit while the
+// listener stays. serveHTTP checks each request against the current one.
+func serve(ctx context.Context, ln net.Listener, handler http.Handler, logger *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    max(http.DefaultMaxHeaderBytes, maxURLBytes+headerBytesBeyondURL),
+		MaxHeaderBytes:    config.MaxURLBytesLimit + headerBytesBeyondURL,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

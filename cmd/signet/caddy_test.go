@@ -117,5 +117,5 @@ func TestCaddyForwardAuth(t *testing.T) {
 			}
 		})
 	}
-	checkRefusals(t, refusals(caddyBase, f.signed, f.expired, f.other, "caddy"), nil)
+	checkRefusals(t, f.refusals("caddy"), nil)
 }

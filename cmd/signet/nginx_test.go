@@ -128,7 +128,7 @@ func TestNginxForwardAuth(t *testing.T) {
 			t.Errorf("Cache-Control %q, want private, max-age=...", got)
 		}
 	})
-	checkRefusals(t, refusals(nginxBase, signed, f.expired, f.other, "nginx"), func(t *testing.T, resp *http.Response, tc refusal) {
+	checkRefusals(t, f.refusals("nginx"), func(t *testing.T, resp *http.Response, tc refusal) {
 		if got := resp.Header.Get("X-Signet-Status"); got != fmt.Sprint(tc.status) {
 			t.Errorf("X-Signet-Status = %q, want %d", got, tc.status)
 		}

@@ -26,21 +26,21 @@ type refusal struct {
 }
 
 // refusals returns the requests that a web server protected by signet's
-// forward authentication must reject. base is the web server's URL and
-// signed a valid URL of lecture.mp4 there. expired is an expired URL,
-// elsewhere one bound to another client, and keyID the key that signed
-// them.
-func refusals(base, signed, expired, elsewhere, keyID string) []refusal {
+// forward authentication must reject, with f's URLs. keyID is the key
+// that signed them.
+func (f *frontServer) refusals(keyID string) []refusal {
+	base, signed := f.base, f.signed
 	return []refusal{
 		{"unsigned", base + "/media/lecture.mp4", nil, 401, "unsigned"},
 		{"tampered", signed[:len(signed)-1] + flipHex(signed[len(signed)-1:]), nil, 403, "invalid-signature"},
 		{"other file", strings.Replace(signed, "lecture.mp4", "other.mp4", 1), nil, 403, "resource-mismatch"},
-		{"expired", expired, nil, 410, "expired"},
+		{"expired", f.expired, nil, 410, "expired"},
 		{"malformed", base + "/media/lecture.mp4?policy=e30&keyId=" + keyID + "&signature=00", nil, 400, "malformed-policy"},
-		{"bound to another client", elsewhere, nil, 403, "ip-mismatch"},
-		{"spoofed client address", elsewhere, []string{"X-Forwarded-For", "192.0.2.1"}, 403, "ip-mismatch"},
+		{"bound to another client", f.other, nil, 403, "ip-mismatch"},
+		{"spoofed client address", f.other, []string{"X-Forwarded-For", "192.0.2.1"}, 403, "ip-mismatch"},
 		{"spoofed original URI", base + "/media/lecture.mp4", []string{"X-Original-URI", strings.TrimPrefix(signed, base)}, 401, "unsigned"},
 		{"empty segment and dot dot", strings.Replace(signed, "/media/lecture.mp4", "/media/x//../lecture.mp4", 1), nil, 400, "ambiguous-path"},
+		{"hidden file", f.hidden, nil, 404, "hidden-path"},
 	}
 }
 
@@ -77,11 +77,13 @@ type frontServer struct {
 	bound   string // bound to 127.0.0.1
 	other   string // bound to another client
 	expired string
+	hidden  string // of media/.env, a file that must not be served
 }
 
-// newFrontServer writes dir/media/lecture.mp4 and a signet configuration
-// with the key keyID for base/media/, starts signet, then the web server
-// with start(signet's host:port, dir), and signs the URLs of the tests.
+// newFrontServer writes dir/media/lecture.mp4, dir/media/.env and a
+// signet configuration with the key keyID for base/media/, starts signet,
+// then the web server with start(signet's host:port, dir), and signs the
+// URLs of the tests.
 func newFrontServer(t *testing.T, keyID, base string, start func(signetAddr, dir string)) *frontServer {
 	t.Helper()
 	dir := t.TempDir()
@@ -90,6 +92,9 @@ func newFrontServer(t *testing.T, keyID, base string, start func(signetAddr, dir
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "media", "lecture.mp4"), f.content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "media", ".env"), []byte("hidden\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(e2ePassword), bcrypt.MinCost)
@@ -109,6 +114,7 @@ func newFrontServer(t *testing.T, keyID, base string, start func(signetAddr, dir
 	f.signed = f.sign(t, url.Values{"url": {lecture}})
 	f.bound = f.sign(t, url.Values{"url": {lecture}, "valid-source": {"127.0.0.1"}})
 	f.other = f.sign(t, url.Values{"url": {lecture}, "valid-source": {"192.0.2.1"}})
+	f.hidden = f.sign(t, url.Values{"url": {base + "/media/.env"}})
 	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: keyID, Secret: e2eSecret, URLs: []string{base + "/media/"}}}})
 	if err != nil {
 		t.Fatal(err)

@@ -195,7 +195,15 @@ func (rw *rewriter) appendURI(dst []byte, ref string) []byte {
 // resolves to a URL inside the scope on the playlist's own origin. A scope
 // with a path only covers every host, but the signature must not reach a
 // URI on another host, whose server could use it.
+//
+// A reference with a backslash (also as %5C), a tab or a line break is
+// never covered. Go's URL parser reads "\\host/a.ts" as a path. The WHATWG
+// URL standard, which browsers follow, reads '\' as '/' and drops tabs
+// and line breaks, so a browser would send the signature to another host.
 func (rw *rewriter) covers(ref string) bool {
+	if strings.ContainsAny(ref, "\\\t\r\n") || strings.Contains(ref, "%5c") || strings.Contains(ref, "%5C") {
+		return false
+	}
 	u, err := url.Parse(ref)
 	if err != nil || hasSigningParam(u.RawQuery) {
 		return false

@@ -283,6 +283,13 @@ func TestRewritePathScopeStaysOnOrigin(t *testing.T) {
 		{"other scheme", "http://media.example.org/engage/hls/a.ts\n", "http://media.example.org/engage/hls/a.ts\n"},
 		{"key on other host", `#EXT-X-KEY:METHOD=AES-128,URI="https://evil.example/engage/hls/key"` + "\n",
 			`#EXT-X-KEY:METHOD=AES-128,URI="https://evil.example/engage/hls/key"` + "\n"},
+		// Browsers read a backslash as a slash, so these name evil.example.
+		{"backslashes", "\\\\evil.example/seg.ts\n", "\\\\evil.example/seg.ts\n"},
+		{"backslash after slash", "/\\evil.example/engage/hls/a.ts\n", "/\\evil.example/engage/hls/a.ts\n"},
+		{"key with backslashes", `#EXT-X-KEY:METHOD=AES-128,URI="\\evil.example/k"` + "\n",
+			`#EXT-X-KEY:METHOD=AES-128,URI="\\evil.example/k"` + "\n"},
+		{"encoded backslash", "%5C%5cevil.example/seg.ts\n", "%5C%5cevil.example/seg.ts\n"},
+		{"tab", "/\t/evil.example/engage/hls/a.ts\n", "/\t/evil.example/engage/hls/a.ts\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := rewrite(t, tc.in, base, pattern, 1<<20)

@@ -24,17 +24,19 @@ const MESSAGES = {
   "resource-mismatch": "the URL is signed for another resource",
   expired: "the signed URL has expired",
   "not-yet-valid": "the signed URL is not valid yet",
-  "ambiguous-path": "the URL path has an empty, '.' or '..' segment or an encoded slash; request the normalized path",
+  "ambiguous-path": "the URL path has an empty, '.' or '..' segment, also before a ';', or an encoded slash; request the normalized path",
 };
 
-// ambiguousPath reports whether a URL path has an empty segment or an
-// encoded slash or backslash, which signet serve and signet edge reject
+// ambiguousPath reports whether a URL path has an empty segment, an
+// encoded slash or backslash, or a segment that is empty, "." or ".."
+// before a ";" path parameter, which signet serve and signet edge reject
 // with ambiguous-path. The URL parser has already removed "." and ".."
-// segments, as the verifier does, but an origin that merges slashes or
-// decodes %2F into a separator could open another file than the one the
+// segments, as the verifier does, but an origin that merges slashes,
+// decodes %2F into a separator or drops path parameters before it removes
+// dot segments (Tomcat, Jetty) could open another file than the one the
 // signature covers.
 function ambiguousPath(pathname) {
-  return /\/\/|%2f|%5c/i.test(pathname);
+  return /\/\/|%2f|%5c|\/(\.|%2e){0,2}(;|%3b)/i.test(pathname);
 }
 
 // verifier is this isolate's instance, made on the first request. An

@@ -125,9 +125,9 @@ test("expired URL gets 410", async () => {
   assert.equal(reason, "expired");
 });
 
-test("path with an empty segment or an encoded slash gets 400", async () => {
+test("path with an empty segment, an encoded slash or a dot segment before ';' gets 400", async () => {
   const signed = await sign(`${base}/engage/a.mp4`);
-  for (const path of ["/engage//a.mp4", "/engage%2Fa.mp4", "/engage/x%2f..%2fa.mp4"]) {
+  for (const path of ["/engage//a.mp4", "/engage%2Fa.mp4", "/engage/x%2f..%2fa.mp4", "/engage/x/..;/a.mp4", "/engage/x/%2e%2E%3bv/a.mp4", "/engage/;v/a.mp4"]) {
     const { status, reason, body } = await get(signed.replace("/engage/a.mp4", path));
     assert.equal(status, 400, `${path}: ${body}`);
     assert.equal(reason, "ambiguous-path", path);
