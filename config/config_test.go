@@ -450,7 +450,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "unknown key in verifier file",
 			files: map[string]string{verifierName: "key.a = " + secretA + "\nkeys.b = " + secretB + "\n"},
 			load:  []string{verifierName},
-			at:    verifierName + ":2", key: "keys.b", want: "unknown key; a UrlSigningVerifierImpl file contains only key.<id> = <secret> lines",
+			at:    verifierName + ":2", key: "", want: "unknown key; a UrlSigningVerifierImpl file contains only key.<id> = <secret> lines (the key is not shown",
 		},
 		{
 			name:  "signing format in verifier file",
@@ -466,8 +466,9 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "unknown setting",
 			files: map[string]string{"signet.conf": keyLines + "port = 80\n"},
-			at:    "signet.conf:3", key: "port", want: "unknown key; see the documentation of package config",
+			at:    "signet.conf:3", key: "", want: "unknown key; see the documentation of package config",
 		},
+
 		{
 			name:  "unknown user attribute",
 			files: map[string]string{"signet.conf": keyLines + "user.bob.password = " + password + "\n"},
@@ -631,6 +632,11 @@ func TestLoadErrors(t *testing.T) {
 			name:  "origin with query",
 			files: map[string]string{"signet.conf": keyLines + "cors.allowed-origins = https://a.example.org?\n"},
 			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://a.example.org?": an origin has no path, query`,
+		},
+		{
+			name:  "origin with a password",
+			files: map[string]string{"signet.conf": keyLines + "cors.allowed-origins = https://u:" + secretB + "@a.example.org\n"},
+			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://u:xxxxx@a.example.org": an origin has no user information`,
 		},
 		{
 			name:  "origin with fragment",
@@ -802,8 +808,17 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("Load succeeded, want error %s: %s: %s", tc.at, tc.key, tc.want)
 			}
 			msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
-			if !strings.HasPrefix(msg, tc.at+": "+tc.key+": ") {
-				t.Errorf("error %q does not name %s: %s", msg, tc.at, tc.key)
+			named := tc.at + ": " + tc.key + ": "
+			if tc.key == "" {
+				named = tc.at + ": "
+			}
+			if !strings.HasPrefix(msg, named) {
+				t.Errorf("error %q does not start with %q", msg, named)
+			}
+			for _, secret := range []string{secretA, secretB} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("error %q contains a secret", msg)
+				}
 			}
 			if !strings.Contains(msg, tc.want) {
 				t.Errorf("error %q does not contain %q", msg, tc.want)
@@ -1151,5 +1166,45 @@ func TestParseTooLarge(t *testing.T) {
 	_, err := Parse("big.conf", make([]byte, MaxFileSize+1))
 	if err == nil || !strings.Contains(err.Error(), "big.conf: file is larger than") {
 		t.Errorf("Parse of %d bytes: error %v, want one about the size", MaxFileSize+1, err)
+	}
+}
+
+// TestKnownFirstSegments checks that error messages may show every key
+// that signet reads.
+func TestKnownFirstSegments(t *testing.T) {
+	keys := []string{excludeKey, "key.k.secret"}
+	for name := range settings {
+		keys = append(keys, name)
+	}
+	for section := range accountFields {
+		keys = append(keys, section+".name.roles")
+	}
+	for _, key := range keys {
+		if shownKey(key) != key {
+			t.Errorf("shownKey(%q) = %q; add its first segment to knownFirstSegments", key, shownKey(key))
+		}
+	}
+	for _, secret := range []string{"TOPSECRETvalue0123456789", "c2VjcmV0.dGV4dA"} {
+		if got := shownKey(secret); got != "" {
+			t.Errorf("shownKey(%q) = %q, expected it hidden", secret, got)
+		}
+	}
+}
+
+// TestLoadErrorHidesPastedSecret checks that a secret that a paste broke
+// onto a line of its own, which the properties format reads as a key, is
+// not repeated in the errors.
+func TestLoadErrorHidesPastedSecret(t *testing.T) {
+	for _, line := range []string{secretB, secretB + " tail", "x" + secretB + ".y"} {
+		_, _, err := load(t, map[string]string{"signet.conf": "key.k.secret =\n" + line + "\nkey.k.url = /media/\n"}, "signet.conf")
+		if err == nil {
+			t.Fatalf("Load of a secret on a line of its own succeeded")
+		}
+		if strings.Contains(err.Error(), secretB) {
+			t.Errorf("error contains the secret: %v", err)
+		}
+		if !strings.Contains(err.Error(), "signet.conf:2: ") || !strings.Contains(err.Error(), "the key is not shown") {
+			t.Errorf("error does not point at line 2 and say why the key is missing: %v", err)
+		}
 	}
 }

@@ -144,7 +144,34 @@ type entry struct {
 
 // errorf returns an *Error at the entry's line and key.
 func (e entry) errorf(format string, args ...any) error {
-	return &Error{File: e.file, Line: e.line, Key: e.key, Err: fmt.Errorf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	key := shownKey(e.key)
+	if key == "" && e.key != "" {
+		err = fmt.Errorf("%w (the key is not shown, since the line may hold a secret)", err)
+	}
+	return &Error{File: e.file, Line: e.line, Key: key, Err: err}
+}
+
+// shownKey returns key for an error message when its first segment is one
+// that signet knows, such as "key" or "listen", and "" otherwise. A line
+// whose key starts some other way may be a secret pasted onto a line of
+// its own, which the properties format reads as a key, so it is not
+// repeated: the line number finds it.
+func shownKey(key string) string {
+	first, _, _ := strings.Cut(key, ".")
+	if knownFirstSegments[first] {
+		return key
+	}
+	return ""
+}
+
+// knownFirstSegments holds the first segments of every key that signet
+// reads. TestKnownFirstSegments checks it against settings, accountFields
+// and excludeKey.
+var knownFirstSegments = map[string]bool{
+	"auth": true, "cors": true, "exclude": true, "forward-auth": true, "key": true, "limits": true,
+	"listen": true, "media": true, "metrics": true, "opencast": true, "player": true, "proxy": true,
+	"reload": true, "sign": true, "token": true, "user": true, "verify": true,
 }
 
 // where returns the entry's location as "file:line".

@@ -296,7 +296,10 @@ func checkOrigin(origin string, count int) error {
 		return nil
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" || u.User != nil {
+	if err == nil && u.User != nil {
+		return originError(u.Redacted(), "an origin has no user information")
+	}
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
 		return originError(origin, "it is not scheme://host[:port]")
 	}
 	if u.Path != "" || strings.ContainsAny(origin, "?#") {

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/signet-media/signet/core/internal/uri"
 )
@@ -36,19 +37,41 @@ type prefix struct {
 	path     string // normalized
 }
 
+// withoutUserInfo returns a URL for an error message, with the user
+// information before an '@' in its authority, which may hold a password,
+// replaced by REDACTED.
+func withoutUserInfo(text string) string {
+	scheme, rest, ok := strings.Cut(text, "://")
+	if !ok {
+		return text
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return text
+	}
+	return scheme + "://REDACTED" + rest[at:]
+}
+
 func parsePrefix(text string) (prefix, error) {
+	invalid := func(reason string) error {
+		return errors.New("invalid URL prefix " + strconv.Quote(withoutUserInfo(text)) + ": " + reason)
+	}
 	if p := uri.Validate(text); p != nil {
-		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": " + p.Error())
+		return prefix{}, invalid(p.Error())
 	}
 	parts := uri.Split(text)
 	if parts.HasQuery || parts.HasFragment || parts.HasUserInfo {
-		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": a prefix has no query, fragment or user info")
+		return prefix{}, invalid("a prefix has no query, fragment or user info")
 	}
 	if !parts.IsPathOnly() && (parts.Scheme == "" || !parts.HasAuthority) {
-		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": write scheme://host/path or a path starting with '/'")
+		return prefix{}, invalid("write scheme://host/path or a path starting with '/'")
 	}
 	if parts.IsPathOnly() && (parts.Path == "" || parts.Path[0] != '/') {
-		return prefix{}, errors.New("invalid URL prefix " + strconv.Quote(text) + ": a path prefix starts with '/'")
+		return prefix{}, invalid("a path prefix starts with '/'")
 	}
 	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
 	return prefix{

@@ -3,6 +3,7 @@ package core
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -30,5 +31,30 @@ func TestQuoteID(t *testing.T) {
 		if got := quoteID(in); got != want {
 			t.Errorf("quoteID(%s) = %s; expected %s", strconv.Quote(in), got, want)
 		}
+	}
+}
+
+// TestPrefixErrorHidesUserInfo checks that the error for a URL prefix with
+// a password does not repeat the password.
+func TestPrefixErrorHidesUserInfo(t *testing.T) {
+	for _, text := range []string{
+		"https://user:PASSWORD123@media.example.org/x/",
+		"https://user:PASSWORD123@media.example.org",
+		"https://a@b:PASSWORD123@media.example.org/x/?q",
+		"https://user:PASSWORD123@bad host/x/",
+	} {
+		_, err := parsePrefix(text)
+		if err == nil {
+			t.Fatalf("parsePrefix(%q) succeeded", text)
+		}
+		if strings.Contains(err.Error(), "PASSWORD123") {
+			t.Errorf("parsePrefix(%q): error repeats the password: %v", text, err)
+		}
+		if !strings.Contains(err.Error(), "REDACTED@") {
+			t.Errorf("parsePrefix(%q): error %v lacks REDACTED@ in place of the user information", text, err)
+		}
+	}
+	if got := withoutUserInfo("https://media.example.org/a@b"); got != "https://media.example.org/a@b" {
+		t.Errorf("withoutUserInfo changed an '@' in the path: %q", got)
 	}
 }
