@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -30,18 +31,19 @@ import (
 // Gateway verifies requests and passes the accepted ones to a backend. It
 // is safe for concurrent use.
 type Gateway struct {
-	settings atomic.Pointer[Settings]
-	logger   *slog.Logger
-	now      func() time.Time
-	proxy    *httputil.ReverseProxy // nil when serving files
-	files    fs.FS                  // nil when proxying
-	fileSrv  *server.FileServer     // serves files as the media route does; nil when proxying
+	current atomic.Pointer[generation]
+	logger  *slog.Logger
+	now     func() time.Time
+	proxy   *httputil.ReverseProxy // nil when serving files
+	files   fs.FS                  // nil when proxying
+	fileSrv *server.FileServer     // serves files as the media route does; nil when proxying
 }
 
 // Settings is the part of a Gateway's configuration that a reload of the
 // configuration file replaces.
 type Settings struct {
-	// Pool verifies every request in the WebAssembly module.
+	// Pool verifies every request in the WebAssembly module. The
+	// Gateway closes it after a reload, once no request calls it.
 	Pool *wasm.Pool
 
 	// Verifier holds the same keys natively. It verifies a playlist
@@ -64,6 +66,38 @@ type Settings struct {
 	// limits.max-url-bytes; longer ones get 414. Default
 	// config.DefaultMaxURLBytes, as in signet serve.
 	MaxURLBytes int
+}
+
+// generation is the Settings of one configuration, with a count of the
+// requests that may still call its pool. Reload retires it, and the last
+// release closes the pool, so that a request that read the settings
+// before a reload never finds their pool closed.
+type generation struct {
+	Settings
+	inUse atomic.Int64 // 1 until retired, plus 1 for each request between acquire and release
+}
+
+// acquire counts a request on g. It returns false when g has been
+// retired and its last request has released it, because its pool is then
+// closed or being closed.
+func (g *generation) acquire() bool {
+	for {
+		n := g.inUse.Load()
+		if n == 0 {
+			return false
+		}
+		if g.inUse.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release ends a request that acquire counted, or retires g when Reload
+// calls it. The last one closes the pool.
+func (g *generation) release() {
+	if g.inUse.Add(-1) == 0 {
+		g.Pool.Close(context.Background())
+	}
 }
 
 // Config configures a Gateway. Exactly one of Origin and Files is set.
@@ -96,21 +130,34 @@ func New(cfg Config) (*Gateway, error) {
 	return g, nil
 }
 
-// Reload replaces the settings, as after a reload of the configuration,
-// and returns the old pool, which the caller closes. Requests that arrive
-// afterwards use the new settings.
-func (g *Gateway) Reload(s Settings) *wasm.Pool {
+// Reload replaces the settings, as after a reload of the configuration.
+// Requests that arrive afterwards use the new settings. The gateway
+// closes the pool of the old settings once the requests that read them
+// have made their call of it, so every Settings needs a pool of its own.
+func (g *Gateway) Reload(s Settings) {
 	if s.MaxPlaylistBytes <= 0 {
 		s.MaxPlaylistBytes = config.DefaultMaxPlaylistBytes
 	}
 	if s.MaxURLBytes <= 0 {
 		s.MaxURLBytes = config.DefaultMaxURLBytes
 	}
-	old := g.settings.Swap(&s)
-	if old == nil {
-		return nil
+	next := &generation{Settings: s}
+	next.inUse.Store(1)
+	if old := g.current.Swap(next); old != nil {
+		old.release()
 	}
-	return old.Pool
+}
+
+// acquire returns the current settings, counted for a request until it
+// calls release.
+func (g *Gateway) acquire() *generation {
+	for {
+		// A generation that Reload retired after the Load, and whose
+		// last request has ended since, has a successor that is current.
+		if s := g.current.Load(); s.acquire() {
+			return s
+		}
+	}
 }
 
 // ServeHTTP verifies the request and passes it on, or rejects it with the
@@ -144,54 +191,98 @@ func (rec *record) failed(written record) {
 // as signet serve's media route sends them.
 const allowedMethods = "GET, HEAD"
 
+// urlTooLongMessage returns the error text of a request URL of length
+// bytes, the scheme and host included, that the module rejects as too
+// long, though the target alone fits limits.max-url-bytes.
+func urlTooLongMessage(length int) string {
+	return "request URL of " + strconv.Itoa(length) + " bytes, scheme and host included, is longer than the " +
+		"WebAssembly module accepts; request a shorter URL"
+}
+
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) record {
-	// signet serve checks the length of the target before the method.
-	s := g.settings.Load()
-	switch {
-	case len(r.RequestURI) > s.MaxURLBytes:
-		return writeProblem(w, http.StatusRequestURITooLong, server.TargetTooLongMessage(len(r.RequestURI), s.MaxURLBytes, "signet edge"), "")
-	case !server.ValidRequestTarget(r.RequestURI):
-		// The proxy forwards r.URL.Path, so the verifier must read the
-		// same path: see server.ValidRequestTarget.
-		return writeProblem(w, http.StatusBadRequest,
-			"invalid request target: send a path such as /media/a.mp4, or an http or https URL", "")
-	case r.Method != http.MethodGet && r.Method != http.MethodHead:
-		w.Header().Set("Allow", allowedMethods)
-		return writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use "+allowedMethods, "")
+	s := g.acquire()
+	v, rec, ok := g.verify(w, r, &s.Settings)
+	// Release now, not at the end of the request. The pool is the only
+	// part of the settings that a reload closes, and the request makes
+	// no more calls of it. A long download would otherwise keep the
+	// instances of a replaced pool alive.
+	s.release()
+	if !ok {
+		return rec
 	}
-	origin, err := s.Proxies.Resolve(r)
-	if err != nil {
-		return writeRejection(w, http.StatusBadRequest, err.Error(), server.ReasonInvalidForwarded)
-	}
-	if server.AmbiguousRequestPath(r) {
-		return writeRejection(w, http.StatusBadRequest, server.ReasonMessage(server.ReasonAmbiguousPath),
-			server.ReasonAmbiguousPath)
-	}
+	rec = record{reason: string(v.res.Reason), keyID: v.res.KeyID, forwarded: v.origin.ForwardedClient}
 
-	now := g.now()
-	res, err := s.Pool.Verify(r.Context(), origin.URL, origin.Client, now)
-	if err != nil {
-		// The module trapped, timed out or the client went away: the
-		// request is not granted, and a retry may find a fresh instance.
-		g.logger.Error("WebAssembly verification failed", "error", err)
-		w.Header().Set("Retry-After", "1")
-		return writeProblem(w, http.StatusServiceUnavailable, "verification failed; try again", "")
-	}
-	if !res.OK() {
-		return writeVerifyRejection(w, res)
-	}
-	rec := record{reason: string(res.Reason), keyID: res.KeyID, forwarded: origin.ForwardedClient}
-
-	pl, rejected := g.playlistScope(s, r, &origin, now)
+	pl, rejected := g.playlistScope(&s.Settings, r, &v.origin, v.now)
 	if rejected != nil {
 		return writeVerifyRejection(w, *rejected)
 	}
 	return g.pass(w, r, &request{
-		cacheControl: server.MediaCacheControl(res.ValidUntil, now),
-		origin:       origin,
+		cacheControl: server.MediaCacheControl(v.res.ValidUntil, v.now),
+		origin:       v.origin,
 		playlist:     pl,
 		rec:          &rec,
 	})
+}
+
+// verified is a request that the module granted.
+type verified struct {
+	res    core.Result
+	origin server.MediaOrigin
+	now    time.Time
+}
+
+// verify checks the request and verifies it on the pool of s. When it
+// does not grant the request, it writes the response and returns its
+// record and false.
+func (g *Gateway) verify(w http.ResponseWriter, r *http.Request, s *Settings) (verified, record, bool) {
+	// signet serve checks the length of the target before the method.
+	switch {
+	case len(r.RequestURI) > s.MaxURLBytes:
+		message := server.TargetTooLongMessage(len(r.RequestURI), s.MaxURLBytes, "signet edge")
+		return verified{}, writeProblem(w, http.StatusRequestURITooLong, message, ""), false
+	case !server.ValidRequestTarget(r.RequestURI):
+		// The proxy forwards r.URL.Path, so the verifier must read the
+		// same path: see server.ValidRequestTarget.
+		return verified{}, writeProblem(w, http.StatusBadRequest,
+			"invalid request target: send a path such as /media/a.mp4, or an http or https URL", ""), false
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		w.Header().Set("Allow", allowedMethods)
+		message := "method " + r.Method + " not allowed; use " + allowedMethods
+		return verified{}, writeProblem(w, http.StatusMethodNotAllowed, message, ""), false
+	case len(r.Host) > server.MaxHostBytes:
+		return verified{}, writeProblem(w, http.StatusBadRequest, server.HostTooLongMessage(len(r.Host)), ""), false
+	}
+	origin, err := s.Proxies.Resolve(r)
+	if err != nil {
+		return verified{}, writeRejection(w, http.StatusBadRequest, err.Error(), server.ReasonInvalidForwarded), false
+	}
+	if server.AmbiguousRequestPath(r) {
+		return verified{}, writeRejection(w, http.StatusBadRequest, server.ReasonMessage(server.ReasonAmbiguousPath),
+			server.ReasonAmbiguousPath), false
+	}
+
+	now := g.now()
+	res, err := s.Pool.Verify(r.Context(), origin.URL, origin.Client, now)
+	switch {
+	case errors.Is(err, wasm.ErrURLTooLong):
+		// The URL is at fault, not the module. A target within
+		// limits.max-url-bytes may still be too long once the scheme
+		// and host are added.
+		return verified{}, writeProblem(w, http.StatusRequestURITooLong, urlTooLongMessage(len(origin.URL)), ""), false
+	case err != nil && r.Context().Err() != nil:
+		// The client went away while the request waited for an
+		// instance or ran: no one reads the response, and nothing failed.
+		return verified{}, writeProblem(w, http.StatusServiceUnavailable, "the request was cancelled", ""), false
+	case err != nil:
+		// The module trapped or timed out: the request is not granted,
+		// and a retry may find a fresh instance.
+		g.logger.Error("WebAssembly verification failed", "error", err)
+		w.Header().Set("Retry-After", "1")
+		return verified{}, writeProblem(w, http.StatusServiceUnavailable, "verification failed; try again", ""), false
+	case !res.OK():
+		return verified{}, writeVerifyRejection(w, res), false
+	}
+	return verified{res: res, origin: origin, now: now}, record{}, true
 }
 
 // request carries the verification results that the backend uses.

@@ -250,6 +250,20 @@ func (fsrv *FileServer) handle(c *gin.Context) {
 // rejects with ReasonAmbiguousPath as the media route does.
 func AmbiguousRequestPath(r *http.Request) bool { return ambiguousPath(rawPath(r)) }
 
+// CheckServablePath returns an error naming the parameter name when the
+// path of rawURL, a URL or resource pattern to sign, is one that the media
+// route, forward authentication and signet edge reject with
+// ReasonAmbiguousPath.
+func CheckServablePath(name, rawURL string) error { return checkServablePath(name, rawURL) }
+
+// MaxHostBytes bounds the Host header, which signet serve and signet edge
+// reject with 400 and HostTooLongMessage when it is longer.
+const MaxHostBytes = maxHostBytes
+
+// HostTooLongMessage returns the error text of a Host header of length
+// bytes, more than MaxHostBytes.
+func HostTooLongMessage(length int) string { return hostTooLongMessage(length) }
+
 // OriginForm returns the path and query of a request target, which a
 // client may send in absolute form (http://host/path?query), as the
 // request log of the media route shows it.

@@ -10,8 +10,8 @@ import (
 )
 
 // limitRequest rejects a request target longer than MaxURLBytes with 414
-// and a body declared larger than MaxBodyBytes with 413, and bounds the
-// body that handlers read to MaxBodyBytes.
+// and a Host header longer than maxHostBytes with 400, and bounds the body
+// that handlers read to MaxBodyBytes.
 func (s *Server) limitRequest(c *gin.Context) {
 	if length := recordOf(c.Request).tooLongURI; length > 0 {
 		s.fail(c, http.StatusRequestURITooLong, problem{
@@ -25,11 +25,27 @@ func (s *Server) limitRequest(c *gin.Context) {
 		})
 		return
 	}
-	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
-		s.failBodyTooLarge(c)
+	if len(c.Request.Host) > maxHostBytes {
+		s.fail(c, http.StatusBadRequest, problem{Error: hostTooLongMessage(len(c.Request.Host))})
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+}
+
+// hostTooLongMessage returns the error text of a Host header of length
+// bytes, more than maxHostBytes.
+func hostTooLongMessage(length int) string {
+	return "Host header of " + strconv.Itoa(length) + " bytes is longer than " + strconv.Itoa(maxHostBytes) +
+		" bytes; send a host name or address, with an optional port, of at most " + strconv.Itoa(maxHostBytes) + " bytes"
+}
+
+// limitBody rejects a body declared larger than MaxBodyBytes with 413
+// before the handler reads it. It runs in the routes that read a body,
+// after routeName, so that the metrics count the request for its route.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
+		s.failBodyTooLarge(c)
+	}
 }
 
 func (s *Server) failBodyTooLarge(c *gin.Context) {

@@ -276,7 +276,8 @@ func (s *Server) serveContent(c *gin.Context, name string, modTime time.Time, co
 }
 
 // fixRange corrects two responses of http.ServeContent to a Range header
-// (RFC 9110, section 14). A range unit other than bytes must be ignored,
+// (RFC 9110, section 14), and ignores a header with more than maxRanges
+// ranges. A range unit other than bytes must be ignored,
 // not rejected, so such a header is removed, and "Bytes" is a spelling of
 // bytes. A suffix range of length zero, such as "-0", selects nothing, but
 // ServeContent would send an empty 206 for it, so it is removed. When
@@ -297,12 +298,22 @@ func fixRange(h http.Header, header string, size int64) {
 		}
 		remaining = append(remaining, spec)
 	}
-	if len(remaining) == 0 {
+	switch {
+	case len(remaining) == 0:
 		h["Range"] = []string{"bytes=" + strconv.FormatInt(size, 10) + "-"}
-		return
+	case len(remaining) > maxRanges:
+		delete(h, "Range")
+	default:
+		h["Range"] = []string{"bytes=" + strings.Join(remaining, ",")}
 	}
-	h["Range"] = []string{"bytes=" + strings.Join(remaining, ",")}
 }
+
+// maxRanges is the most ranges that a Range header may ask for. A header
+// with more is ignored and the whole file sent, as RFC 9110 allows: each
+// part of a multipart response carries headers of its own, so a thousand
+// one-byte ranges would make a response many times the file's size.
+// Players ask for one range at a time.
+const maxRanges = 32
 
 // failRange rejects a Range header that ServeContent found invalid or
 // unsatisfiable. A server SHOULD send the length of the content as

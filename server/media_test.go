@@ -72,6 +72,33 @@ func TestMediaRange(t *testing.T) {
 	}
 }
 
+// TestMediaRangeCount checks that a Range header with more than maxRanges
+// ranges is ignored, so that the response is the file and no multipart
+// body many times its size.
+func TestMediaRangeCount(t *testing.T) {
+	f := newFixture(t)
+	content := strings.Repeat("0123456789abcdef", 256)
+	if err := os.WriteFile(filepath.Join(f.dir, "big.bin"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := f.signPath("/media/big.bin", start.Add(time.Hour))
+	ranges := func(n int) string {
+		specs := make([]string, n)
+		for i := range specs {
+			specs[i] = strconv.Itoa(2*i) + "-" + strconv.Itoa(2*i)
+		}
+		return "bytes=" + strings.Join(specs, ",")
+	}
+	r := f.get(target, "Range", ranges(maxRanges))
+	if r.status != http.StatusPartialContent || !strings.HasPrefix(r.header.Get("Content-Type"), "multipart/byteranges") {
+		t.Errorf("%d ranges: status %d, Content-Type %q; expected 206 multipart/byteranges", maxRanges, r.status, r.header.Get("Content-Type"))
+	}
+	r = f.get(target, "Range", ranges(maxRanges+1))
+	if r.status != http.StatusOK || string(r.body) != content {
+		t.Errorf("%d ranges: status %d with %d bytes; expected 200 with the file", maxRanges+1, r.status, len(r.body))
+	}
+}
+
 func TestMediaRangeNotSatisfiable(t *testing.T) {
 	f := newFixture(t)
 	target := f.signPath("/media/a.txt", start.Add(time.Hour))
@@ -526,4 +553,31 @@ func TestMediaPreconditionFailed(t *testing.T) {
 	f := newFixture(t)
 	r := f.get(f.signPath("/media/a.txt", start.Add(time.Hour)), "If-Match", `"other"`)
 	checkError(t, r, http.StatusPreconditionFailed)
+}
+
+// TestLongHost checks that a Host header longer than maxHostBytes gets
+// 400 naming the limit, on the media route and elsewhere.
+func TestLongHost(t *testing.T) {
+	f := newFixture(t)
+	target := f.signPathOnly("/media/a.txt", start.Add(time.Hour))
+	for _, tc := range []struct {
+		target string
+		length int
+		want   int
+	}{
+		{target, maxHostBytes, http.StatusOK},
+		{target, maxHostBytes + 1, http.StatusBadRequest},
+		{"/healthz", 64 << 10, http.StatusBadRequest},
+	} {
+		req := f.request(http.MethodGet, tc.target, nil)
+		req.Host = strings.Repeat("h", tc.length)
+		r := f.do(req)
+		if r.status != tc.want {
+			t.Errorf("%s with a Host of %d bytes: status %d, expected %d; body %s", tc.target, tc.length, r.status, tc.want, r.body)
+			continue
+		}
+		if tc.want == http.StatusBadRequest && !strings.Contains(string(r.body), "longer than "+strconv.Itoa(maxHostBytes)+" bytes") {
+			t.Errorf("%s with a Host of %d bytes: body %s does not name the limit", tc.target, tc.length, r.body)
+		}
+	}
 }

@@ -18,6 +18,7 @@ func TestMetrics(t *testing.T) {
 	f.signForm(url.Values{"url": {f.base + "/media/a.txt"}})
 	f.signForm(url.Values{"url": {"https://elsewhere.example.org/a.txt"}})
 	f.signForm(url.Values{"url": {f.base + "/media/a.txt"}}, "Authorization", "Basic eDp5")
+	f.signForm(url.Values{"url": {f.base + "/media/a.txt"}, "pad": {strings.Repeat("x", 1<<20)}})
 
 	r := f.get("/metrics")
 	if r.status != 200 {
@@ -34,6 +35,8 @@ func TestMetrics(t *testing.T) {
 		`signet_sign_requests_total{key_id="main",outcome="signed"} 1`,
 		`signet_sign_requests_total{key_id="none",outcome="not-signable"} 1`,
 		`signet_sign_requests_total{key_id="none",outcome="unauthorized"} 1`,
+		`signet_requests_total{route="sign",status="413"} 1`,
+		`signet_sign_requests_total{key_id="none",outcome="invalid"} 1`,
 		`signet_key_last_verified_timestamp_seconds{key_id="main"}`,
 		`signet_keys{key_id="wide",role="sign"} 1`,
 		`signet_request_duration_seconds_bucket{route="media",le="0.0001"}`,

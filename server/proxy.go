@@ -33,8 +33,8 @@ const (
 // chain of about a hundred addresses.
 const maxForwardedBytes = 4096
 
-// maxHostBytes bounds X-Forwarded-Host: a DNS name of 253 bytes, or an
-// IPv6 literal with a zone, plus a port.
+// maxHostBytes bounds the Host and X-Forwarded-Host headers: a DNS name of
+// 253 bytes, or an IPv6 literal with a zone, plus a port.
 const maxHostBytes = 300
 
 // errForwarded wraps every error about forwarding headers.

@@ -434,7 +434,7 @@ func (s *Server) addRoutes(engine *gin.Engine) (err error) {
 	}()
 	engine.GET("/healthz", routeName("healthz"), s.health)
 	engine.HEAD("/healthz", routeName("healthz"), s.health)
-	api := engine.Group("/api/security", routeName("sign"), s.negotiate, s.authorize)
+	api := engine.Group("/api/security", routeName("sign"), s.limitBody, s.negotiate, s.authorize)
 	api.POST("/sign", s.handleSign)
 	if s.media != nil {
 		engine.GET(s.cfg.MediaPath+"*file", routeName("media"), s.handleMedia)

@@ -128,6 +128,12 @@ func (s *Server) signRequest(c *gin.Context, form url.Values) (core.SignRequest,
 		s.failParam(c, paramURL, "missing url: give the URL to sign in the form parameter url")
 		return core.SignRequest{}, false
 	}
+	for _, param := range []struct{ name, value string }{{paramURL, f.url}, {paramResource, f.resource}} {
+		if err := checkServablePath(param.name, param.value); err != nil {
+			s.failParam(c, param.name, err.Error())
+			return core.SignRequest{}, false
+		}
+	}
 	validUntil, err := s.validUntil(f.validUntil)
 	if err != nil {
 		s.failParam(c, paramValidUntil, err.Error())
@@ -141,6 +147,20 @@ func (s *Server) signRequest(c *gin.Context, form url.Values) (core.SignRequest,
 		Resource:     f.resource,
 		Organization: p.organization,
 	}, true
+}
+
+// checkServablePath returns an error naming the parameter name when the
+// path of rawURL, a URL or resource pattern to sign, is one that the media
+// route, forward authentication and signet edge reject as ambiguous (see
+// ambiguousPath), so that no caller is handed a URL that always fails.
+func checkServablePath(name, rawURL string) error {
+	target, _, _ := strings.Cut(rawURL, "#")
+	p, _, _ := strings.Cut(originForm(target), "?")
+	if !ambiguousPath(p) {
+		return nil
+	}
+	return fmt.Errorf("invalid %s %s: its path has an empty, '.' or '..' segment or an encoded slash, "+
+		"which signet refuses to serve; sign the normalized path", name, quoteInput(rawURL))
 }
 
 // formValue returns the value of a parameter, empty when it is absent, and

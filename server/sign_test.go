@@ -145,6 +145,11 @@ func TestSignBadRequest(t *testing.T) {
 		{"resource star inside", withURL("resource", f.base+"/me*dia/*"), "resource", "invalid resource"},
 		{"resource not covering", withURL("resource", f.base+"/media/sub/*"), "resource", "does not cover"},
 		{"resource outside key", withURL("resource", f.base+"/*"), "resource", "outside the prefixes"},
+		{"url with empty segment", url.Values{"url": {f.base + "/media/sub//a.txt"}}, "url", "sign the normalized path"},
+		{"url with dot segment", url.Values{"url": {f.base + "/media/sub/../a.txt"}}, "url", "refuses to serve"},
+		{"url with encoded slash", url.Values{"url": {f.base + "/media/sub%2Fa.txt"}}, "url", "refuses to serve"},
+		{"path-only url with dot segment", url.Values{"url": {"/media/./a.txt"}}, "url", "refuses to serve"},
+		{"resource with empty segment", withURL("resource", f.base+"/media//*"), "resource", "refuses to serve"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

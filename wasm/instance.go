@@ -156,7 +156,8 @@ func (in *instance) grow(ctx context.Context, size uint32) error {
 func (in *instance) run(ctx context.Context, rawURL string, clientIP []byte, nowMillis int64) ([]byte, error) {
 	need := uint64(abi.ResultSize) + uint64(len(rawURL)) + uint64(len(clientIP))
 	if need > maxRequestBytes {
-		return nil, fmt.Errorf("wasm: URL of %d bytes is too long; at most %d bytes", len(rawURL), maxRequestBytes-abi.ResultSize)
+		return nil, fmt.Errorf("%w: a URL of %d bytes and a client address of %d bytes exceed the maximum of %d bytes "+
+			"for both together; send a shorter URL", ErrURLTooLong, len(rawURL), len(clientIP), maxRequestBytes-abi.ResultSize)
 	}
 	if err := in.grow(ctx, uint32(need)); err != nil {
 		return nil, err

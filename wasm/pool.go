@@ -16,6 +16,11 @@ import (
 // ErrPoolClosed is returned by Pool.Verify after Close.
 var ErrPoolClosed = errors.New("wasm: pool closed")
 
+// ErrURLTooLong is wrapped by the error of Pool.Verify for a URL that,
+// with the client address, is longer than the module accepts. The URL,
+// not the module, is at fault, so the instance stays in the pool.
+var ErrURLTooLong = errors.New("wasm: URL too long")
+
 // Pool verifies requests on at most size instances of the module, all
 // configured alike. Instances are made when needed and reused. One that
 // traps or times out is closed, and a new one takes its place on a later
@@ -67,7 +72,8 @@ func (r *Runtime) NewPool(ctx context.Context, cfg core.VerifierConfig, size int
 // Verify verifies a request URL, exactly as the client sent it, for a
 // client address at the time now, as core.Verifier.Verify does. It waits
 // for a free instance while all are busy. An error means the module
-// returned no result, so the caller must not grant the request.
+// returned no result, so the caller must not grant the request. The error
+// wraps ErrURLTooLong when rawURL is too long for the module.
 func (p *Pool) Verify(ctx context.Context, rawURL string, client netip.Addr, now time.Time) (core.Result, error) {
 	return p.verify(ctx, rawURL, client, "", now.UnixMilli())
 }

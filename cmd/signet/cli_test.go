@@ -132,6 +132,9 @@ func TestSignCommandErrors(t *testing.T) {
 		{"beyond max lifetime", []string{"sign", "--config", conf, "--valid-until", "+1000001h", "http://media.example.org/a.mp4"}, 2, "more than sign.max-lifetime"},
 		{"from after until", []string{"sign", "--config", conf, "--valid-from", "+3h", "--valid-until", "+1h", "http://media.example.org/a.mp4"}, 2, "--valid-from must be before"},
 		{"missing config file", []string{"sign", "--config", "/nonexistent/signet.conf", "http://media.example.org/a.mp4"}, 1, "/nonexistent/signet.conf"},
+		{"empty segment", []string{"sign", "--config", conf, "http://media.example.org/x//a.mp4"}, 2, "sign the normalized path"},
+		{"resource with dot segment", []string{"sign", "--config", conf, "--resource", "http://media.example.org/x/../*", "http://media.example.org/a.mp4"}, 2, "--resource"},
+		{"option after the URL", []string{"sign", "--config", conf, "http://media.example.org/a.mp4", "--valid-until", "+1h"}, 2, "options such as --valid-until go before the URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

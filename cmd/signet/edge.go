@@ -38,7 +38,7 @@ func runEdge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("edge", "--config FILE (--origin URL | --root DIR) [options]", stderr)
 	var o edgeOptions
 	fs.StringVar(&o.config, "config", "", "configuration `FILE` with the keys (required)")
-	fs.StringVar(&o.origin, "origin", "", "origin `URL` that verified requests are proxied to")
+	fs.StringVar(&o.origin, "origin", "", "origin `URL` that verified requests are proxied to, as http://host:port; a path in it prefixes each request's path")
 	fs.StringVar(&o.root, "root", "", "`directory` that verified requests are served from")
 	fs.StringVar(&o.listen, "listen", "", "TCP `address` to listen on, overriding the configuration's listen (default "+defaultEdgeListen+")")
 	fs.IntVar(&o.poolSize, "pool-size", runtime.GOMAXPROCS(0), "maximum `number` of module instances")
@@ -276,8 +276,12 @@ func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*
 	cfg := edge.Config{Settings: settings, Logger: logger}
 	if o.origin != "" {
 		u, err := url.Parse(o.origin)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			return nil, fmt.Errorf("%w: invalid --origin %q; write http://host:port", errUsage, o.origin)
+		case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+			return nil, fmt.Errorf("%w: invalid --origin %q: an origin has no user information, query or fragment; "+
+				"write http://host:port, optionally with a path that prefixes every request's path", errUsage, u.Redacted())
 		}
 		cfg.Origin = u
 	} else {
@@ -314,7 +318,9 @@ func (o *edgeOptions) reloadOnHangup(ctx context.Context, rt *wasm.Runtime, gw *
 			logger.Warn("the listen address changed, which takes effect only after a restart",
 				"listening", listening, "configured", configured)
 		}
-		gw.Reload(settings).Close(ctx)
+		// The gateway closes the old pool when the requests that
+		// read the old settings have called it.
+		gw.Reload(settings)
 		logger.Info("configuration reloaded", "config", o.config)
 	}
 }

@@ -416,3 +416,27 @@ func TestEdgePoolSizeInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestEdgeOriginInvalid checks that --origin rejects a query, a fragment
+// and user information, and does not repeat a password.
+func TestEdgeOriginInvalid(t *testing.T) {
+	conf, _ := writeEdgeConfig(t, "")
+	for _, origin := range []string{
+		"http://127.0.0.1:1/base?x=1",
+		"http://127.0.0.1:1/#frag",
+		"http://user:PASSWORD123@127.0.0.1:1",
+	} {
+		t.Run(origin, func(t *testing.T) {
+			code, _, stderr := runCLI("edge", "--config", conf, "--origin", origin, "--module", testModule(t), "--cache-dir", "")
+			if code != 2 {
+				t.Errorf("exit status %d, expected 2", code)
+			}
+			if !strings.Contains(stderr, "an origin has no user information, query or fragment") {
+				t.Errorf("stderr %q does not say what the origin must not have", stderr)
+			}
+			if strings.Contains(stderr, "PASSWORD123") {
+				t.Errorf("stderr %q repeats the password", stderr)
+			}
+		})
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/signet-media/signet/config"
 	"github.com/signet-media/signet/core"
+	"github.com/signet-media/signet/server"
 )
 
 func runSign(args []string, stdout, stderr io.Writer) error {
@@ -37,6 +39,12 @@ func runSign(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if err := server.CheckServablePath("URL", rawURL); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if err := server.CheckServablePath("--resource", *resource); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	now := time.Now()
 	req := core.SignRequest{URL: rawURL, IP: *source, Resource: *resource, Organization: *org}
 	req.ValidUntil = now.Add(cfg.DefaultLifetime)
@@ -162,7 +170,11 @@ func parseTime(text string, now time.Time) (time.Time, error) {
 }
 
 func oneArg(fs *flag.FlagSet, name string) (string, error) {
-	if fs.NArg() != 1 {
+	switch {
+	case fs.NArg() > 1 && strings.HasPrefix(fs.Arg(1), "-"):
+		return "", fmt.Errorf("%w: expected one %s, got %d arguments; options such as %s go before the %s",
+			errUsage, name, fs.NArg(), fs.Arg(1), name)
+	case fs.NArg() != 1:
 		return "", fmt.Errorf("%w: expected one %s, got %d arguments", errUsage, name, fs.NArg())
 	}
 	return fs.Arg(0), nil
