@@ -3,6 +3,7 @@
 GO       ?= go
 BIN      := bin/signet
 FUZZTIME ?= 5s
+LISTEN   ?= 127.0.0.1:8080
 VECTORS  := core/testdata/opencast-compat.json
 
 .PHONY: all build demo deps test test-go test-wasm test-js vet fuzz vectors bench demo-media clean wasm bench-wasm loadtest bench-edge
@@ -12,12 +13,13 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/signet
 
-# demo runs the server with a fresh demo key and user on 127.0.0.1:8080.
+# demo runs the server with a fresh demo key and user on LISTEN, by
+# default 127.0.0.1:8080: make demo LISTEN=127.0.0.1:9090 picks another.
 # It installs the JavaScript client's npm packages for hls.js, which the
 # player page needs to play the HLS sample in browsers without native HLS.
 demo: build
 	@test -d jsclient/node_modules || (cd jsclient && npm ci --no-audit --no-fund)
-	./$(BIN) serve
+	./$(BIN) serve --listen $(LISTEN)
 
 # test runs the unit and end-to-end tests, the conformance vectors through
 # the CLI in every engine, the JavaScript and browser tests, and each fuzz

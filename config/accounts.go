@@ -144,7 +144,7 @@ func parseTokenHash(value string) ([32]byte, error) {
 	decoded, err := hex.DecodeString(value)
 	if err != nil || len(decoded) != len(hash) {
 		return hash, errors.New("not a SHA-256 hash; write the 64 hex digits of the SHA-256 of the token, " +
-			"such as the output of: printf %s TOKEN | sha256sum")
+			"such as the output of: printf %s TOKEN | sha256sum | cut -d' ' -f1")
 	}
 	copy(hash[:], decoded)
 	return hash, nil
@@ -152,7 +152,10 @@ func parseTokenHash(value string) ([32]byte, error) {
 
 // parseRoles splits a comma-separated list of roles.
 func parseRoles(value string) ([]string, error) {
-	roles := splitList(value)
+	roles, err := splitList(value)
+	if err != nil {
+		return nil, err
+	}
 	if len(roles) == 0 {
 		return nil, errors.New("empty list; write roles separated by commas, such as ROLE_ADMIN")
 	}

@@ -634,6 +634,16 @@ func TestLoadErrors(t *testing.T) {
 			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://a.example.org?": an origin has no path, query`,
 		},
 		{
+			name:  "empty item in a list",
+			files: map[string]string{"signet.conf": keyLines + "proxy.trusted = 127.0.0.1/32,,::1\n"},
+			at:    "signet.conf:3", key: "proxy.trusted", want: "empty item in the list: two commas in a row",
+		},
+		{
+			name:  "comma at the end of a list",
+			files: map[string]string{"signet.conf": keyLines + "sign.keys = k,\n"},
+			at:    "signet.conf:3", key: "sign.keys", want: "empty item in the list",
+		},
+		{
 			name:  "origin with a password",
 			files: map[string]string{"signet.conf": keyLines + "cors.allowed-origins = https://u:" + secretB + "@a.example.org\n"},
 			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://u:xxxxx@a.example.org": an origin has no user information`,

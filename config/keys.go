@@ -238,7 +238,10 @@ func organizationsOverlap(a, b *entry) bool {
 // setSignKeys reads sign.keys, the ids of the keys that sign. Whether
 // they exist is checked by checkSignKeys, after every file is read.
 func setSignKeys(l *loader, e entry) error {
-	ids := splitList(e.value)
+	ids, err := splitList(e.value)
+	if err != nil {
+		return e.errorf("%w", err)
+	}
 	if len(ids) == 0 {
 		return e.errorf("empty list; write the ids of the keys that sign, separated by commas")
 	}

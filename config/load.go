@@ -152,8 +152,8 @@ func (e entry) errorf(format string, args ...any) error {
 	return &Error{File: e.file, Line: e.line, Key: key, Err: err}
 }
 
-// shownKey returns key for an error message when its first segment is one
-// that signet knows, such as "key" or "listen", and "" otherwise. A line
+// shownKey returns key for an error message when its first segment is
+// that of a key signet reads, such as "key" or "listen", and "" otherwise. A line
 // whose key starts some other way may be a secret pasted onto a line of
 // its own, which the properties format reads as a key, so it is not
 // repeated: the line number finds it.

@@ -15,7 +15,10 @@ const (
 // setTrustedProxies reads a list of networks in CIDR notation. A bare
 // address stands for itself alone (/32 or /128).
 func setTrustedProxies(l *loader, e entry) error {
-	items := splitList(e.value)
+	items, err := splitList(e.value)
+	if err != nil {
+		return e.errorf("%w", err)
+	}
 	if len(items) == 0 {
 		return e.errorf("empty list; write networks such as 127.0.0.1/32, ::1/128, separated by commas")
 	}

@@ -260,20 +260,31 @@ func parseBytes(e entry, max int64) (int64, error) {
 	return n, nil
 }
 
-// splitList splits a comma-separated list and trims its items. Empty items
-// are dropped.
-func splitList(s string) []string {
+// splitList splits a comma-separated list and trims its items. A list of
+// only white space is empty; an empty item beside others is an error.
+func splitList(s string) ([]string, error) {
 	var items []string
+	empty := false
 	for item := range strings.SplitSeq(s, ",") {
 		if item = trimValue(item); item != "" {
 			items = append(items, item)
+		} else {
+			empty = true
 		}
 	}
-	return items
+	if empty && len(items) > 0 {
+		// Perhaps an item was lost, such as a network of proxy.trusted.
+		return nil, errors.New("empty item in the list: two commas in a row, or a comma at its start or end; " +
+			"remove the extra comma or write the missing item")
+	}
+	return items, nil
 }
 
 func setAllowedOrigins(l *loader, e entry) error {
-	origins := splitList(e.value)
+	origins, err := splitList(e.value)
+	if err != nil {
+		return e.errorf("%w", err)
+	}
 	if len(origins) == 0 {
 		return e.errorf("empty list; write origins such as https://player.example.org, separated by commas")
 	}

@@ -31,6 +31,8 @@ const state = {
 	stalls: 0,
 	/** Whether the current source has started playing. */
 	started: false,
+	/** Whether a refreshed URL replaced the source and it has not played since. */
+	reloading: false,
 };
 
 /** The path of the HLS sample's master playlist, relative to /media/. */
@@ -166,6 +168,7 @@ async function play(/** @type {SubmitEvent} */ event) {
 	state.lifetime = lifetime;
 	state.stalls = 0;
 	state.started = false;
+	state.reloading = false;
 	$('refresh-count').textContent = '0';
 	$('stall-count').textContent = '0';
 	if (sampleUrl().endsWith('.m3u8')) {
@@ -365,11 +368,20 @@ $('try-other').addEventListener('click', () => tryRejected('Signature of another
 $('try-expired').addEventListener('click', () => tryRejected('Expired URL', expiredSample));
 video.addEventListener('playing', () => {
 	state.started = true;
+	state.reloading = false;
+});
+video.addEventListener('emptied', () => {
+	// A refreshed URL of a file replaces the source, and the element
+	// loads it again from the saved position until it plays. 'emptied' is
+	// queued when the source changes, before the 'waiting' of the play
+	// call that follows; 'loadstart' comes after it.
+	state.reloading = state.started;
 });
 video.addEventListener('waiting', () => {
-	// Waiting before the first frame is loading, and during a seek or a
-	// loop, seeking; any other wait is a stall.
-	if (!state.started || !state.source || video.seeking) {
+	// Waiting before the first frame is loading, after a refresh
+	// reloading, and during a seek or a loop, seeking; any other wait is
+	// a stall.
+	if (!state.started || !state.source || state.reloading || video.seeking) {
 		return;
 	}
 	state.stalls++;

@@ -33,6 +33,10 @@ var errBadCredentials = errors.New("invalid user name, password or token")
 
 var errNoCredentials = errors.New("authentication required: use HTTP Basic or a bearer token")
 
+// errTwoCredentials rejects a request with more than one Authorization
+// header, of which a proxy and signet could read different ones.
+var errTwoCredentials = errors.New("more than one Authorization header; send one")
+
 // principal is an authenticated user or token.
 type principal struct {
 	name         string
@@ -137,6 +141,9 @@ func newPrincipal(name, method string, roles []string, organization string) *pri
 
 // authenticate returns the principal named by the Authorization header.
 func (a *authenticator) authenticate(r *http.Request, now time.Time) (*principal, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return nil, errTwoCredentials
+	}
 	scheme, credentials, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	switch {
 	case strings.EqualFold(scheme, "Basic"):

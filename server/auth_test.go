@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,22 @@ func TestSignAuthentication(t *testing.T) {
 				t.Errorf("WWW-Authenticate %q on status %d", challenges, r.status)
 			}
 		})
+	}
+}
+
+// TestSignTwoAuthorizationHeaders checks that a request with two
+// Authorization headers is refused even when the first is valid, since a
+// proxy in front could have checked the other.
+func TestSignTwoAuthorizationHeaders(t *testing.T) {
+	f := newFixture(t)
+	req := f.request(http.MethodPost, "/api/security/sign", strings.NewReader(url.Values{"url": {f.base + "/media/a.txt"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Add("Authorization", "Bearer "+tokenText)
+	req.Header.Add("Authorization", "Basic "+basic("mallory", "x"))
+	r := f.do(req)
+	body := checkError(t, r, http.StatusUnauthorized)
+	if !strings.Contains(body["error"], "more than one Authorization header") {
+		t.Errorf("error %q does not name the two headers", body["error"])
 	}
 }
 

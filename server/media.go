@@ -336,6 +336,42 @@ func (s *Server) failRange(c *gin.Context, size int64) {
 func (s *Server) serveFileError(c *gin.Context, name string, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		s.logger.Warn("cannot open file", "file", name, "error", err, "key_id", recordOf(c.Request).keyID)
+	} else {
+		s.checkMediaDir()
 	}
 	s.notFound(c)
+}
+
+// mediaDirCheckInterval is the least time between two checks of
+// checkMediaDir, which bounds their cost and their log lines however
+// many requests get 404.
+const mediaDirCheckInterval = time.Minute
+
+// checkMediaDir warns when the media directory that the server opened at
+// its start is no longer the one at media.dir. It may have been removed,
+// or replaced by another directory of the same name, as a deployment that
+// renames a new directory into place does. The server keeps serving the
+// directory it opened, so every file then gets 404 until a reload opens
+// the new one. It runs after a missing file, at most once per
+// mediaDirCheckInterval.
+func (s *Server) checkMediaDir() {
+	if s.cfg.MediaDir == "" || s.cfg.MediaFS != nil {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := s.mediaDirChecked.Load()
+	if now-last < int64(mediaDirCheckInterval) || !s.mediaDirChecked.CompareAndSwap(last, now) {
+		return
+	}
+	current, err := os.Stat(s.cfg.MediaDir)
+	if err != nil {
+		s.logger.Warn("the media directory is gone; every media file gets 404 until it is restored "+
+			"and the configuration reloaded (SIGHUP)", "media_dir", s.cfg.MediaDir, "error", err)
+		return
+	}
+	opened, err := fs.Stat(s.media, ".")
+	if err == nil && !os.SameFile(opened, current) {
+		s.logger.Warn("media.dir names another directory than the one opened at start, which is still served; "+
+			"reload the configuration (SIGHUP) to serve the new one", "media_dir", s.cfg.MediaDir)
+	}
 }

@@ -581,3 +581,32 @@ func TestLongHost(t *testing.T) {
 		}
 	}
 }
+
+// TestMediaDirReplacedWarns checks that a 404 after the media directory
+// was replaced by another of the same name logs one warning that names
+// the fix, and that further 404s within the interval log no more.
+func TestMediaDirReplacedWarns(t *testing.T) {
+	f := newFixture(t)
+	dir := f.dir
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	target := f.signPath("/media/a.txt", start.Add(time.Hour))
+	if r := f.get(target); r.status != http.StatusOK {
+		t.Fatalf("status %d from the directory opened at start, expected 200", r.status)
+	}
+	f.get(f.signPath("/media/missing.txt", start.Add(time.Hour)))
+	if logs := f.logs.String(); !strings.Contains(logs, "the media directory is gone") {
+		t.Errorf("no warning after the media directory was removed:\n%s", logs)
+	}
+
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.mediaDirChecked.Store(0)
+	f.get(f.signPath("/media/missing.txt", start.Add(time.Hour)))
+	f.get(f.signPath("/media/missing.txt", start.Add(time.Hour)))
+	if n := strings.Count(f.logs.String(), "names another directory than the one opened at start"); n != 1 {
+		t.Errorf("%d warnings about the replaced directory, expected 1:\n%s", n, f.logs.String())
+	}
+}

@@ -62,6 +62,8 @@ type Server struct {
 	roots     []*sharedRoot          // of MediaDir and PlayerDir
 	reusable  []*sharedRoot          // roots of the replaced Server, only during New
 	inUse     atomic.Int64           // 1 until retired, plus 1 per request in flight
+
+	mediaDirChecked atomic.Int64 // Unix nanoseconds of the last checkMediaDir
 	successor atomic.Pointer[Server] // the Server that serves in place of a retired one
 
 	// skipVerify serves media without verification. Only the option of

@@ -164,6 +164,8 @@ describe('player page', {timeout: 60_000}, () => {
 		const positions = [...(log ?? '').matchAll(/Refreshed at playback position (\d+\.\d) s/g)].map((m) => Number(m[1]));
 		assert.ok(positions.some((p) => p > 0), `refresh positions ${positions}`);
 		assert.doesNotMatch(log ?? '', /signature=[0-9a-f]/);
+		// Loading a refreshed URL again is no stall.
+		assert.equal(await page.textContent('#stall-count'), '0', `the page reported stalls:\n${log}`);
 		assert.deepEqual(errors.filter((e) => !/status of 410/.test(e)), []);
 		await page.screenshot({path: join(screenshots, 'player-refreshed.png'), fullPage: true});
 		await page.close();
