@@ -59,12 +59,12 @@ type Server struct {
 	player   fs.FS           // nil: no player route
 	handler  http.Handler
 
-	roots    []*sharedRoot // of MediaDir and PlayerDir
-	reusable []*sharedRoot // roots of the replaced Server, only during New
-	inUse    atomic.Int64  // 1 until retired, plus 1 per request in flight
+	roots     []*sharedRoot          // of MediaDir and PlayerDir
+	reusable  []*sharedRoot          // roots of the replaced Server, only during New
+	inUse     atomic.Int64           // 1 until retired, plus 1 per request in flight
+	successor atomic.Pointer[Server] // the Server that serves in place of a retired one
 
-	mediaDirChecked atomic.Int64           // Unix nanoseconds of the last checkMediaDir
-	successor       atomic.Pointer[Server] // the Server that serves in place of a retired one
+	mediaDirChecked atomic.Int64 // Unix nanoseconds of the last checkMediaDir
 
 	// skipVerify serves media without verification. Only the option of
 	// benchmark builds (build tag signet_benchmark) sets it.
