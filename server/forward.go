@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -101,7 +102,30 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 	h.Set(keyIDHeader, res.KeyID)
 	h.Set(cacheControlHeader, mediaCacheControl(res.ValidUntil, now))
 	h.Set("Cache-Control", "no-store")
+	if nginx {
+		if ttl := grantCacheSeconds(res.ValidUntil, now); ttl > 0 {
+			h.Set(accelExpiresHeader, strconv.FormatInt(ttl, 10))
+		}
+	}
 	c.Status(http.StatusOK)
+}
+
+// accelExpiresHeader holds the seconds for which nginx's proxy_cache may
+// keep a response; other caches ignore it. nginx reads it only while it
+// has not read a Cache-Control that forbids caching, so docs/nginx.conf
+// has nginx ignore Cache-Control for /auth.
+const accelExpiresHeader = "X-Accel-Expires"
+
+// maxGrantCache is the longest time that nginx may keep a granted
+// decision of /auth?nginx=1 in a proxy_cache. It bounds how long a URL
+// keeps working after a reload removed its key.
+const maxGrantCache = 60 * time.Second
+
+// grantCacheSeconds returns how many whole seconds nginx may cache the
+// grant of a URL valid until validUntil: never past its validity, and at
+// most maxGrantCache. Zero means not at all.
+func grantCacheSeconds(validUntil, now time.Time) int64 {
+	return int64(min(validUntil.Sub(now), maxGrantCache) / time.Second)
 }
 
 // denyForward rejects a forward authentication request. The status and

@@ -152,6 +152,33 @@ func TestForwardAuthHiddenPath(t *testing.T) {
 	}
 }
 
+// TestForwardAuthCacheTime checks X-Accel-Expires, which lets nginx cache
+// a grant of /auth?nginx=1: at most maxGrantCache, never past the URL's
+// validity, and never on a rejection or without nginx=1.
+func TestForwardAuthCacheTime(t *testing.T) {
+	f := newFixture(t, trustLoopback)
+	long := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(time.Hour)), "https://cdn.example.org")
+	short := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(25*time.Second+500*time.Millisecond)), "https://cdn.example.org")
+	for _, tc := range []struct {
+		name, target, uri, want string
+	}{
+		{"long-lived", "/auth?nginx=1", long, "60"},
+		{"expires in 25 s", "/auth?nginx=1", short, "25"},
+		{"without nginx=1", "/auth", long, ""},
+		{"rejected", "/auth?nginx=1", long[:len(long)-1] + flipLastHex(long), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.get(tc.target, authHeaders(tc.uri)...)
+			if got := r.header.Get(accelExpiresHeader); got != tc.want {
+				t.Errorf("%s %q, expected %q (status %d)", accelExpiresHeader, got, tc.want, r.status)
+			}
+			if got := r.header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control %q, expected no-store for every other cache", got)
+			}
+		})
+	}
+}
+
 func TestForwardAuthGranted(t *testing.T) {
 	f := newFixture(t, trustLoopback)
 	valid := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(time.Hour)), "https://cdn.example.org")

@@ -40,17 +40,18 @@ func startNginx(t *testing.T, bin string, port int, signetAddr, root string) {
 		t.Fatal(err)
 	}
 	site := string(doc)
+	prefix := t.TempDir()
 	for _, r := range []struct{ old, new string }{
 		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
 		{"listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", port)},
 		{"root /srv;", "root " + root + ";"},
+		{"/var/cache/nginx/signet-auth", filepath.Join(prefix, "signet-auth")},
 	} {
 		if n := strings.Count(site, r.old); n != 1 {
 			t.Fatalf("docs/nginx.conf contains %q %d times, want once", r.old, n)
 		}
 		site = strings.Replace(site, r.old, r.new, 1)
 	}
-	prefix := t.TempDir()
 	if err := os.WriteFile(filepath.Join(prefix, "site.conf"), []byte(site), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +159,55 @@ func TestNginxForwardAuth(t *testing.T) {
 		resp, data := fetch(t, f.bound)
 		if resp.StatusCode != 200 || !bytes.Equal(data, content) {
 			t.Errorf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
+		}
+	})
+	t.Run("grants cached per client", func(t *testing.T) {
+		// asked counts signet's log lines of /auth requests. They arrive
+		// through a pipe, so it first waits until the count reaches want
+		// or a second has passed.
+		asked := func(want int) int {
+			deadline := time.Now().Add(time.Second)
+			for {
+				n := strings.Count(s.logs.String(), "/auth?nginx=1")
+				if n >= want || time.Now().After(deadline) {
+					return n
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		first := asked(0)
+		for range 3 {
+			if resp, data := fetch(t, f.bound); resp.StatusCode != 200 || !bytes.Equal(data, content) {
+				t.Fatalf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
+			}
+		}
+		cached := asked(first + 2)
+		if n := cached - first; n > 1 {
+			t.Errorf("signet was asked %d times for one URL from one client, want at most once", n)
+		}
+		// The same URL from another loopback address: the cached grant
+		// of 127.0.0.1 must not apply.
+		other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
+			LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)},
+		}).DialContext}}
+		resp, err := other.Get(f.bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		checkRefused(t, resp, http.StatusForbidden, "ip-mismatch")
+		before := asked(cached + 1)
+		if n := before - cached; n != 1 {
+			t.Errorf("signet was asked %d times for the request from 127.0.0.2, want once", n)
+		}
+
+		tampered := f.bound[:len(f.bound)-1] + flipHex(f.bound[len(f.bound)-1:])
+		for range 2 {
+			resp, _ := fetch(t, tampered)
+			checkRefused(t, resp, http.StatusForbidden, "invalid-signature")
+		}
+		if n := asked(before+2) - before; n != 2 {
+			t.Errorf("signet was asked %d times for two requests of a rejected URL, want 2: rejections are not cached", n)
 		}
 	})
 	if logs := s.logs.String(); strings.Contains(logs, e2eSecret) || strings.Contains(logs, queryParam(signed, "signature")) {

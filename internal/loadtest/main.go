@@ -93,6 +93,9 @@ func lookTool(name string) (string, error) {
 	return path, err
 }
 
+// forwardName names the run of media through nginx with docs/nginx.conf.
+const forwardName = "nginx + signet forward auth, grants cached"
+
 // mediaRounds is how many times the unverified and the verified media
 // routes run. They alternate, so that a change in the machine's load
 // during the test affects both, and the report shows the median run of
@@ -112,6 +115,7 @@ func (e *env) runAll(d time.Duration, conns int) ([]run, error) {
 		scenarios = append(scenarios, unverified, verified)
 	}
 	scenarios = append(scenarios,
+		scenario{name: forwardName, url: e.forwardURL, proc: e.signet},
 		scenario{name: "signet /auth (nginx mode)", url: e.signet.base + "/auth?nginx=1", proc: e.signet,
 			headers: []string{"X-Original-URI: " + strings.TrimPrefix(e.mediaURL, e.signet.base)}},
 		scenario{name: "signet sign API (bearer token)", url: e.signet.base + "/api/security/sign", proc: e.signet,

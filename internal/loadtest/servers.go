@@ -44,6 +44,7 @@ type env struct {
 	plain                   *process // net/http alone, see servePlain
 	mediaURL, unverifiedURL string
 	nginxURL, nginxLogURL   string
+	forwardURL              string // through nginx with docs/nginx.conf in front of signet
 	plainURL                string
 	signScript              string // wrk Lua script of a sign request
 }
@@ -84,15 +85,17 @@ func (e *env) writeFiles() error {
 func (e *env) startServers(bin string) error {
 	var err error
 	signetPort, unverifiedPort, nginxPort, nginxLogPort, plainPort := freePort(), freePort(), freePort(), freePort(), freePort()
-	e.signet, err = startSignet(bin, e.dir, signetPort, false)
+	forwardPort := freePort()
+	forwardBase := "http://127.0.0.1:" + strconv.Itoa(forwardPort)
+	e.signet, err = startSignet(bin, e.dir, signetPort, false, forwardBase+"/media/")
 	if err != nil {
 		return err
 	}
-	e.unverified, err = startSignet(bin, e.dir, unverifiedPort, true)
+	e.unverified, err = startSignet(bin, e.dir, unverifiedPort, true, "")
 	if err != nil {
 		return err
 	}
-	e.nginx, err = startNginx(e.dir, nginxPort, nginxLogPort)
+	e.nginx, err = startNginx(e.dir, nginxPort, nginxLogPort, forwardPort, strings.TrimPrefix(e.signet.base, "http://"))
 	if err != nil {
 		return err
 	}
@@ -100,7 +103,10 @@ func (e *env) startServers(bin string) error {
 	if err != nil {
 		return err
 	}
-	if e.mediaURL, err = signMedia(e.signet.base); err != nil {
+	if e.mediaURL, err = signMedia(e.signet.base, e.signet.base); err != nil {
+		return err
+	}
+	if e.forwardURL, err = signMedia(e.signet.base, forwardBase); err != nil {
 		return err
 	}
 	e.unverifiedURL = e.unverified.base + "/media/" + fileName
@@ -113,13 +119,18 @@ func (e *env) startServers(bin string) error {
 	return os.WriteFile(e.signScript, []byte(signLua(e.signet.base)), 0o644)
 }
 
-func startSignet(bin, dir string, port int, unverified bool) (*process, error) {
+// startSignet starts signet serve on port with the load test's key for its
+// own /media/ and, unless empty, for the URL prefix otherPrefix too.
+func startSignet(bin, dir string, port int, unverified bool, otherPrefix string) (*process, error) {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	conf := filepath.Join(dir, fmt.Sprintf("signet-%d.conf", port))
 	text := fmt.Sprintf("listen = 127.0.0.1:%d\nkey.load.secret = %s\nkey.load.url = %s/media/\n"+
 		"media.dir = media\nproxy.trusted = 127.0.0.1/32\nreload.interval = 0s\n"+
 		"token.load.sha256 = %s\ntoken.load.roles = ROLE_API_SECURITY_EDIT\n",
 		port, loadSecret, base, sha256Hex(loadToken))
+	if otherPrefix != "" {
+		text += "key.load.url.2 = " + otherPrefix + "\n"
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return nil, err
 	}
@@ -144,10 +155,19 @@ func startSignet(bin, dir string, port int, unverified bool) (*process, error) {
 
 // startNginx starts one nginx with the same secure_link location on two
 // ports: without an access log on port, and with one, written to a file
-// as signet writes its request log, on logPort.
-func startNginx(dir string, port, logPort int) (*process, error) {
+// as signet writes its request log, on logPort. On forwardPort it serves
+// docs/nginx.conf, with the signet at signetAddr for forward
+// authentication.
+func startNginx(dir string, port, logPort, forwardPort int, signetAddr string) (*process, error) {
 	bin, err := lookTool("nginx")
 	if err != nil {
+		return nil, err
+	}
+	site, err := forwardSite(dir, forwardPort, signetAddr)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "forward.conf"), []byte(site), 0o644); err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
@@ -184,6 +204,7 @@ http {
             if ($secure_link = "0") { return 410; }
         }
     }
+    include %[1]s/forward.conf;
 }
 `, dir, port, nginxSecret, logPort)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
@@ -195,10 +216,35 @@ http {
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
-	if err := waitListening(port); err != nil {
-		return p, err
+	for _, port := range []int{port, logPort} {
+		if err := waitListening(port); err != nil {
+			return p, err
+		}
 	}
-	return p, waitListening(logPort)
+	return p, waitListening(forwardPort)
+}
+
+// forwardSite returns docs/nginx.conf, which protects dir/media with
+// signet's forward authentication and caches its grants, set up to
+// listen on forwardPort and to ask the signet at signetAddr.
+func forwardSite(dir string, forwardPort int, signetAddr string) (string, error) {
+	doc, err := os.ReadFile(filepath.Join("docs", "nginx.conf"))
+	if err != nil {
+		return "", fmt.Errorf("%w; run the load test from the repository's top directory", err)
+	}
+	site := string(doc)
+	for _, r := range []struct{ old, new string }{
+		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
+		{"listen 80;", "listen 127.0.0.1:" + strconv.Itoa(forwardPort) + ";"},
+		{"root /srv;", "root " + dir + ";"},
+		{"/var/cache/nginx/signet-auth", filepath.Join(dir, "signet-auth")},
+	} {
+		if strings.Count(site, r.old) != 1 {
+			return "", fmt.Errorf("docs/nginx.conf does not contain %q exactly once", r.old)
+		}
+		site = strings.Replace(site, r.old, r.new, 1)
+	}
+	return site, nil
 }
 
 // startPlain starts this program again as the plain net/http server of
@@ -317,8 +363,9 @@ func waitListening(port int) error {
 
 // signMedia signs the media URL with the sign API and checks that it
 // verifies.
-func signMedia(base string) (string, error) {
-	form := url.Values{"url": {base + "/media/" + fileName}, "valid-until": {
+func signMedia(apiBase, mediaBase string) (string, error) {
+	base := apiBase
+	form := url.Values{"url": {mediaBase + "/media/" + fileName}, "valid-until": {
 		time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}}
 	req, _ := http.NewRequest("POST", base+"/api/security/sign", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
