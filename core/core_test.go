@@ -215,6 +215,10 @@ func TestSignErrors(t *testing.T) {
 		{"zone", core.SignRequest{URL: "https://media.example.org/engage/a.mp4", IP: "fe80::1%eth0"}, core.ErrInvalidIP, ""},
 		{"two stars", core.SignRequest{URL: "https://media.example.org/engage/a.mp4", Resource: "https://media.example.org/*/*"}, core.ErrInvalidResource, "only '*'"},
 		{"no star", core.SignRequest{URL: "https://media.example.org/engage/a.mp4", Resource: "https://media.example.org/engage/"}, core.ErrInvalidResource, ""},
+		// The prefix is https://media.example.org/engage: a '*' right
+		// after it would also cover /engagement/ and /engage-b/.
+		{"pattern past the prefix", core.SignRequest{URL: "https://media.example.org/engage/a.mp4", Resource: "https://media.example.org/engage*"}, core.ErrInvalidResource, "reaches outside the prefixes"},
+		{"path-only pattern past the prefix", core.SignRequest{URL: "/engage/a.mp4", Resource: "/engage*"}, core.ErrInvalidResource, "reaches outside the prefixes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -227,6 +231,33 @@ func TestSignErrors(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tc.text)
 			}
 		})
+	}
+}
+
+// TestResourceInsidePrefix checks which prefix patterns lie inside a key's
+// prefix when that prefix does or does not end in '/', or has no path.
+func TestResourceInsidePrefix(t *testing.T) {
+	for _, tc := range []struct {
+		prefix, url, pattern string
+		ok                   bool
+	}{
+		{"https://h.example/engage", "https://h.example/engage/a.mp4", "https://h.example/engage/*", true},
+		{"https://h.example/engage", "https://h.example/engage/a.mp4", "https://h.example/engage/a*", true},
+		{"https://h.example/engage", "https://h.example/engage/a.mp4", "https://h.example/engage*", false},
+		{"https://h.example/engage", "https://h.example/engage?id=1", "https://h.example/engage?*", true},
+		{"https://h.example/engage/", "https://h.example/engage/a.mp4", "https://h.example/engage/*", true},
+		{"https://h.example/engage/", "https://h.example/engage/a.mp4", "https://h.example/engage/a*", true},
+		{"https://h.example", "https://h.example/a.mp4", "https://h.example/*", true},
+		{"https://h.example", "https://h.example/a.mp4", "https://h.example*", false},
+	} {
+		signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: "k", Secret: "secret", URLs: []string{tc.prefix}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = signer.Sign(core.SignRequest{URL: tc.url, Resource: tc.pattern, ValidUntil: testNow})
+		if ok := err == nil; ok != tc.ok {
+			t.Errorf("key %s, pattern %s: error %v, expected accepted = %v", tc.prefix, tc.pattern, err, tc.ok)
+		}
 	}
 }
 

@@ -104,6 +104,20 @@ func (p *prefix) matches(u *uri.Parts, path []byte) bool {
 		p.path[len(p.path)-1] == '/' || path[len(p.path)] == '/'
 }
 
+// containsPattern reports whether a prefix pattern, whose text before the
+// '*' has the parts u and the normalized path, covers only URLs inside p.
+// That needs more than matches: the '*' continues the text without
+// stopping at a '/', so a pattern that ends where p's path ends, without
+// a '/', reaches past it. "https://h/engage*" also covers
+// "https://h/engagement/" and "https://h*" covers "https://h.example.com/",
+// though neither lies inside the prefix "https://h/engage" or "https://h".
+func (p *prefix) containsPattern(u *uri.Parts, path []byte) bool {
+	if !p.matches(u, path) {
+		return false
+	}
+	return len(path) > len(p.path) || u.HasQuery || strings.HasSuffix(p.path, "/")
+}
+
 // queryEscape escapes a key id for the keyId parameter as url.QueryEscape
 // does: letters, digits and "-_.~" stay, a space becomes '+' and every other
 // byte becomes %XX with upper-case hex digits.

@@ -279,11 +279,9 @@ func checkResource(pattern, cleaned string, key *signingKey) error {
 	if uri.StripSigningParams(parts.Query) != parts.Query {
 		return wrap(ErrInvalidResource, ": it contains a policy, keyId or signature parameter; give the pattern of the unsigned URLs")
 	}
-	// An empty path stays empty here: "http://host*" also covers
-	// "http://host.example.com/", so it lies inside no prefix.
 	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
 	for i := range key.prefixes {
-		if key.prefixes[i].matches(&parts, path) {
+		if key.prefixes[i].containsPattern(&parts, path) {
 			return nil
 		}
 	}
