@@ -744,7 +744,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "duplicate key in one file",
 			files: map[string]string{"signet.conf": keyLines + "key.k.secret = " + secretB + "\n"},
-			at:    "signet.conf:3", key: "key.k.secret", want: "duplicate key, first given at line 1",
+			at:    "signet.conf:3", key: "key.k...", want: "duplicate key, first given at line 1",
 		},
 		{
 			name:  "variable substitution",
@@ -791,7 +791,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "invalid escape",
 			files: map[string]string{"signet.conf": keyLines + "key.k.url.x = /caf\\u00g9/\n"},
-			at:    "signet.conf:3", key: "key.k.url.x", want: `malformed \uXXXX escape`,
+			at:    "signet.conf:3", key: "key.k...", want: `malformed \uXXXX escape`,
 		},
 		{
 			name:  "missing included file",

@@ -144,12 +144,17 @@ type entry struct {
 
 // errorf returns an *Error at the entry's line and key.
 func (e entry) errorf(format string, args ...any) error {
-	err := fmt.Errorf(format, args...)
-	key := shownKey(e.key)
-	if key == "" && e.key != "" {
+	return keyError(e.file, e.line, e.key, fmt.Errorf(format, args...))
+}
+
+// keyError returns the *Error of the entry with key at file:line, with the
+// key as shownKey allows, and a note when it is not shown.
+func keyError(file string, line int, key string, err error) *Error {
+	shown := shownKey(key)
+	if shown == "" && key != "" {
 		err = fmt.Errorf("%w (the key is not shown, since the line may hold a secret)", err)
 	}
-	return &Error{File: e.file, Line: e.line, Key: key, Err: err}
+	return &Error{File: file, Line: line, Key: shown, Err: err}
 }
 
 // shownKey returns key for an error message when its first segment is

@@ -68,13 +68,15 @@ func TestParsePropertiesErrors(t *testing.T) {
 		text string
 		want string // the message of the error
 	}{
-		{"duplicate key", "a = 1\n\nb = 2\na = 3", "test.conf:4: a: duplicate key, first given at line 1; delete one of them"},
-		{"short unicode escape", "x = 1\na = \\u12", `test.conf:2: a: malformed \uXXXX escape; write four hex digits after \u`},
-		{"non-hex unicode escape", `a = \u12G4`, `test.conf:1: a: malformed \uXXXX escape`},
+		{"duplicate key", "listen = 1\n\nb = 2\nlisten = 3", "test.conf:4: listen: duplicate key, first given at line 1; delete one of them"},
+		{"short unicode escape", "x = 1\nlisten = \\u12", `test.conf:2: listen: malformed \uXXXX escape; write four hex digits after \u`},
+		{"non-hex unicode escape", `listen = \u12G4`, `test.conf:1: listen: malformed \uXXXX escape`},
 		{"unicode escape in key", `k\uZZZZ = 1`, `test.conf:1: malformed \uXXXX escape`},
-		{"high surrogate alone", `a = \uD83Dx`, `test.conf:1: a: unpaired UTF-16 surrogate \uD83D`},
-		{"low surrogate alone", `a = \uDE00`, `test.conf:1: a: unpaired UTF-16 surrogate \uDE00`},
-		{"two high surrogates", `a = \uD83D\uD83D`, `test.conf:1: a: unpaired UTF-16 surrogate \uD83D`},
+		{"high surrogate alone", `listen = \uD83Dx`, `test.conf:1: listen: unpaired UTF-16 surrogate \uD83D`},
+		{"low surrogate alone", `listen = \uDE00`, `test.conf:1: listen: unpaired UTF-16 surrogate \uDE00`},
+		{"two high surrogates", `listen = \uD83D\uD83D`, `test.conf:1: listen: unpaired UTF-16 surrogate \uD83D`},
+		{"duplicate unknown key", "6EDB5EDDCF994B74\n6EDB5EDDCF994B74", "test.conf:2: duplicate key, first given at line 1; delete one of them (the key is not shown"},
+		{"duplicate secret without separator", "key.k.secret6EDB5EDDCF994B74\nkey.k.secret6EDB5EDDCF994B74", "test.conf:2: key.k...: duplicate key"},
 		{"missing key", "a = 1\n = 2", "test.conf:2: missing key before the separator"},
 		{"invalid UTF-8", "a = 1\r\nb = 2\r\nc = caf\xe9\n", "test.conf:3: invalid UTF-8"},
 	}
