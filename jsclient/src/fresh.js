@@ -124,7 +124,7 @@ export class FreshUrl extends EventTarget {
 	 */
 	signUrl(url) {
 		const pattern = this.options.resource;
-		if (!this.current || !pattern || !coveredBy(url, pattern, originOf(this.current.url))) {
+		if (!this.current || !pattern || !coveredBy(url, pattern, absoluteUrl(this.current.url))) {
 			return url;
 		}
 		return withSigningQuery(url, this.current.url);
@@ -141,30 +141,50 @@ export class FreshUrl extends EventTarget {
 }
 
 /**
- * Reports whether a resource pattern, a prefix ending in `*`, covers url.
- * A path-only pattern covers the path of an absolute URL, on any host
- * unless origin is given: then only on that origin, so that a signature
- * never goes to a URI on another host, which could use it.
+ * Reports whether a resource pattern, a prefix ending in `*`, covers url,
+ * so that the signature of the pattern may go to it. Both are read as
+ * browsers read URLs, relative ones against base, the URL that was
+ * signed. The url must then have the pattern's origin (for a path-only
+ * pattern, that of base) and a path that starts with the pattern's. So a
+ * signature never goes to another host, which could use it, even when
+ * the pattern has no host or its host is the start of another's
+ * (`https://m.example.org*` and `m.example.org.evil.example`). Without a
+ * base, a path-only pattern covers nothing.
  *
  * @param {string} url
  * @param {string} pattern
- * @param {string} [origin] the origin of the signed URL, such as https://m.example.org
+ * @param {string} [base] the signed URL, absolute, such as https://m.example.org/hls/master.m3u8
  */
-export function coveredBy(url, pattern, origin) {
+export function coveredBy(url, pattern, base) {
 	const prefix = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern;
-	const bare = url.split(/[?#]/, 1)[0];
-	if (prefix.startsWith('/') && /^[a-z][a-z0-9+.-]*:\/\//i.test(bare)) {
-		const parsed = new URL(bare);
-		return (origin === undefined || parsed.origin === origin) && parsed.pathname.startsWith(prefix);
+	const target = parseUrl(url.split('#', 1)[0], base);
+	const scope = parseUrl(prefix, base);
+	if (!target || !scope || target.origin !== scope.origin || target.origin === 'null') {
+		return false;
 	}
-	return bare.startsWith(prefix);
+	return target.pathname.startsWith(scope.pathname);
 }
 
 /**
- * Returns the origin of an absolute URL, or undefined for a path.
+ * Parses url, relative to base when it is relative, or returns undefined.
+ *
+ * @param {string} url
+ * @param {string} [base]
+ */
+function parseUrl(url, base) {
+	try {
+		return new URL(url, base);
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Returns the signed URL as an absolute URL, against the page's address
+ * for a path-only one, or undefined when it has none to resolve against.
  *
  * @param {string} url
  */
-function originOf(url) {
-	return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? new URL(url).origin : undefined;
+function absoluteUrl(url) {
+	return parseUrl(url, globalThis.location?.href)?.href;
 }

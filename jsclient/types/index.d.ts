@@ -244,7 +244,7 @@ export declare function attachSignedHls<H extends HlsLike>(
 export declare function checkRejection(url: string, fetch?: typeof globalThis.fetch): Promise<MediaRejectedError | undefined>;
 
 export declare function basicAuthorization(username: string, password: string): string;
-export declare function coveredBy(url: string, pattern: string, origin?: string): boolean;
+export declare function coveredBy(url: string, pattern: string, base?: string): boolean;
 export declare const SIGNING_PARAMETERS: readonly string[];
 export declare function signingQuery(signedUrl: string): string;
 export declare function withSigningQuery(url: string, signedUrl: string): string;

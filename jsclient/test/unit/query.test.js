@@ -65,17 +65,28 @@ describe('coveredBy', () => {
 		assert.equal(coveredBy('https://m.example.org/other/seg1.ts', 'https://m.example.org/hls/*'), false);
 	});
 
-	it('matches a path-only prefix against the path', () => {
-		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts?x=1', '/hls/*'), true);
-		assert.equal(coveredBy('/hlsx/seg1.ts', '/hls/*'), false);
+	it('covers nothing with a path-only prefix and no base', () => {
+		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts?x=1', '/hls/*'), false);
+		assert.equal(coveredBy('/hls/seg1.ts', '/hls/*'), false);
 	});
 
-	it('matches a path-only prefix only on the given origin', () => {
-		const origin = 'https://m.example.org';
-		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts', '/hls/*', origin), true);
-		assert.equal(coveredBy('https://M.EXAMPLE.ORG:443/hls/seg1.ts', '/hls/*', origin), true);
-		assert.equal(coveredBy('https://evil.example/hls/seg1.ts', '/hls/*', origin), false);
-		assert.equal(coveredBy('https://m.example.org:8443/hls/seg1.ts', '/hls/*', origin), false);
-		assert.equal(coveredBy('http://m.example.org/hls/seg1.ts', '/hls/*', origin), false);
+	it('matches a path-only prefix only on the origin of the base', () => {
+		const base = 'https://m.example.org/hls/master.m3u8';
+		assert.equal(coveredBy('https://m.example.org/hls/seg1.ts', '/hls/*', base), true);
+		assert.equal(coveredBy('https://M.EXAMPLE.ORG:443/hls/seg1.ts', '/hls/*', base), true);
+		assert.equal(coveredBy('seg1.ts', '/hls/*', base), true);
+		assert.equal(coveredBy('/hlsx/seg1.ts', '/hls/*', base), false);
+		assert.equal(coveredBy('https://evil.example/hls/seg1.ts', '/hls/*', base), false);
+		assert.equal(coveredBy('https://m.example.org:8443/hls/seg1.ts', '/hls/*', base), false);
+		assert.equal(coveredBy('http://m.example.org/hls/seg1.ts', '/hls/*', base), false);
+	});
+
+	it('matches an absolute prefix only on its own origin', () => {
+		const pattern = 'https://m.example.org*';
+		assert.equal(coveredBy('https://m.example.org/x.ts', pattern), true);
+		assert.equal(coveredBy('https://m.example.org.evil.example/x.ts', pattern), false);
+		assert.equal(coveredBy('https://m.example.org@evil.example/x.ts', pattern), false);
+		assert.equal(coveredBy('https://m.example.org:8443/x.ts', pattern), false);
+		assert.equal(coveredBy('\\\\evil.example/hls/x.ts', 'https://m.example.org/hls/*', 'https://m.example.org/hls/a.m3u8'), false);
 	});
 });
