@@ -221,8 +221,9 @@ func (l *loader) checkSharedPrefixes() {
 				continue
 			}
 			if other != k && organizationsOverlap(other.org, k.org) {
-				l.fail(u.errorf("URL prefix %q is also a prefix of key %q; "+
-					"give each prefix to one key per organization", u.value, other.id))
+				l.fail(u.errorf("URL prefix %q is also a prefix of key %q, and both sign; during a key rotation, "+
+					"name the key that signs now in sign.keys (sign.keys = %s), else give each prefix to one key "+
+					"per organization", u.value, other.id, other.id))
 			}
 		}
 	}

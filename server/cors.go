@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -24,18 +25,20 @@ type corsPolicy struct {
 	allowAll bool
 	origins  map[string]bool // lowercased, as gin-contrib/cors compares them
 	apply    gin.HandlerFunc
+	deny     gin.HandlerFunc // rejects a preflight from an origin not allowed
 }
 
 // newCORS returns the CORS middleware, or nil when no origin is allowed.
 // Credentials are allowed only with explicit origins, never with "*".
-func newCORS(c config.CORS) (gin.HandlerFunc, error) {
+// deny rejects a preflight request from an origin that is not allowed.
+func newCORS(c config.CORS, deny gin.HandlerFunc) (gin.HandlerFunc, error) {
 	if len(c.AllowedOrigins) == 0 {
 		if c.AllowCredentials {
 			return nil, errors.New("CORS credentials are allowed but no origin is")
 		}
 		return nil, nil
 	}
-	p := &corsPolicy{origins: make(map[string]bool)}
+	p := &corsPolicy{origins: make(map[string]bool), deny: deny}
 	for _, origin := range c.AllowedOrigins {
 		if err := p.addOrigin(origin); err != nil {
 			return nil, err
@@ -95,8 +98,21 @@ func (p *corsPolicy) handle(c *gin.Context) {
 		c.Header("Vary", "Origin")
 	}
 	origin := c.GetHeader("Origin")
-	if origin == "" || !(p.allowAll || p.origins[origin]) {
-		return
+	switch {
+	case origin == "":
+	case p.allowAll || p.origins[origin]:
+		p.apply(c)
+	case c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "":
+		// Without this, the preflight would reach the router and get 405
+		// for OPTIONS, which names the wrong fault.
+		p.deny(c)
 	}
-	p.apply(c)
+}
+
+// denyOrigin rejects a CORS preflight request from an origin that
+// cors.allowed-origins does not list.
+func (s *Server) denyOrigin(c *gin.Context) {
+	s.fail(c, http.StatusForbidden, problem{
+		Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins",
+	})
 }

@@ -129,8 +129,9 @@ func TestCORSOtherOrigin(t *testing.T) {
 	req.Header.Set("Origin", "https://evil.example.org")
 	req.Header.Set("Access-Control-Request-Method", "POST")
 	r = f.do(req)
-	if r.status == http.StatusNoContent {
-		t.Error("preflight from another origin got 204")
+	body := checkError(t, r, http.StatusForbidden)
+	if !strings.Contains(body["error"], `origin "https://evil.example.org" is not allowed`) {
+		t.Errorf("preflight from another origin: error %q does not name the origin", body["error"])
 	}
 	if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("preflight: Access-Control-Allow-Origin %q for another origin", got)

@@ -70,7 +70,7 @@ func NewMetrics() *Metrics {
 		}, []string{"key_id"}),
 		signs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "signet_sign_requests_total",
-			Help: "Requests of the sign API by outcome (signed, not-signable, invalid, unauthorized, forbidden, error, other) and signing key id.",
+			Help: "Requests of the sign API by outcome (signed, not-signable, invalid, unauthorized, forbidden, rate-limited, error, other) and signing key id.",
 		}, []string{"outcome", "key_id"}),
 		keys: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "signet_keys",
@@ -208,6 +208,8 @@ func signOutcome(recorded string, status int) string {
 		return "unauthorized"
 	case status == http.StatusForbidden:
 		return "forbidden"
+	case status == http.StatusTooManyRequests:
+		return "rate-limited"
 	case status >= 500:
 		return "error"
 	case status >= 400:

@@ -87,3 +87,25 @@ func TestMetricsKeysAfterReload(t *testing.T) {
 		t.Errorf("signet_keys series %q, expected %q", got, want)
 	}
 }
+
+// TestSignOutcome checks the outcome label of sign requests by status.
+func TestSignOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		recorded string
+		status   int
+		want     string
+	}{
+		{"signed", 200, "signed"},
+		{"", 401, "unauthorized"},
+		{"", 403, "forbidden"},
+		{"", 429, "rate-limited"},
+		{"", 400, "invalid"},
+		{"", 413, "invalid"},
+		{"", 503, "error"},
+		{"", 204, "other"},
+	} {
+		if got := signOutcome(tc.recorded, tc.status); got != tc.want {
+			t.Errorf("signOutcome(%q, %d) = %q, expected %q", tc.recorded, tc.status, got, tc.want)
+		}
+	}
+}

@@ -407,7 +407,7 @@ func (s *Server) buildEngine() (*gin.Engine, error) {
 	engine.RedirectTrailingSlash = false
 	engine.RedirectFixedPath = false
 
-	corsHandler, err := newCORS(s.cfg.CORS)
+	corsHandler, err := newCORS(s.cfg.CORS, s.denyOrigin)
 	if err != nil {
 		return nil, err
 	}

@@ -26,9 +26,10 @@ func caddyBinary(t *testing.T) string {
 }
 
 // startCaddy runs docs/Caddyfile on a free loopback port over plain HTTP,
-// in front of signet at signetAddr, serving root/media. The global options
-// turn off the admin endpoint and automatic HTTPS, so that Caddy opens no
-// port but its own and contacts no certificate authority.
+// bound to 127.0.0.1 only, in front of signet at signetAddr, serving
+// root/media. The global options turn off the admin endpoint and
+// automatic HTTPS, so that Caddy opens no port but its own and contacts
+// no certificate authority.
 func startCaddy(t *testing.T, bin string, port int, signetAddr, root string) {
 	t.Helper()
 	doc, err := os.ReadFile("../../docs/Caddyfile")
@@ -37,7 +38,8 @@ func startCaddy(t *testing.T, bin string, port int, signetAddr, root string) {
 	}
 	site := string(doc)
 	for _, r := range []struct{ old, new string }{
-		{"media.example.org {", fmt.Sprintf("http://127.0.0.1:%d {", port)},
+		// An address alone does not limit where Caddy listens: bind does.
+		{"media.example.org {", fmt.Sprintf("http://127.0.0.1:%d {\n\tbind 127.0.0.1", port)},
 		{"forward_auth 127.0.0.1:8080 {", "forward_auth " + signetAddr + " {"},
 		{"root * /srv", "root * " + root},
 	} {

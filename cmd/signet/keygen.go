@@ -170,9 +170,10 @@ func printKeySnippet(w io.Writer, id, secret string, urls []string, now time.Tim
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Key %s, made by signet keygen on %s: 256 random bits from crypto/rand.\n",
 		id, now.Format(time.DateOnly))
-	b.WriteString("# Rotation: add the key to every signet and Opencast that verifies, then\n" +
-		"# name it in sign.keys, then remove the old key once its last URL has\n" +
-		"# expired (sign.max-lifetime plus verify.leeway).\n")
+	b.WriteString("# Rotation: add the key to every signet and Opencast that verifies, with\n" +
+		"# sign.keys naming the old key, so that only the old key signs; then name\n" +
+		"# this key in sign.keys instead; then remove the old key once its last URL\n" +
+		"# has expired (sign.max-lifetime plus verify.leeway).\n")
 	fmt.Fprintf(&b, "key.%s.secret = %s\n", id, secret)
 	for i, u := range urls {
 		name := "url"
