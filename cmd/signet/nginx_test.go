@@ -33,7 +33,8 @@ func nginxBinary(t *testing.T) string {
 
 // startNginx runs docs/nginx.conf in its own prefix directory on a free
 // loopback port, in front of signet at signetAddr, serving root/media.
-func startNginx(t *testing.T, bin string, port int, signetAddr, root string) {
+// It returns the path of the access log of docs/nginx.conf's server.
+func startNginx(t *testing.T, bin string, port int, signetAddr, root string) (accessLog string) {
 	t.Helper()
 	doc, err := os.ReadFile("../../docs/nginx.conf")
 	if err != nil {
@@ -41,11 +42,13 @@ func startNginx(t *testing.T, bin string, port int, signetAddr, root string) {
 	}
 	site := string(doc)
 	prefix := t.TempDir()
+	accessLog = filepath.Join(prefix, "media-access.log")
 	for _, r := range []struct{ old, new string }{
 		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
 		{"listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", port)},
 		{"root /srv;", "root " + root + ";"},
 		{"/var/cache/nginx/signet-auth", filepath.Join(prefix, "signet-auth")},
+		{"/var/log/nginx/access.log", accessLog},
 	} {
 		if n := strings.Count(site, r.old); n != 1 {
 			t.Fatalf("docs/nginx.conf contains %q %d times, want once", r.old, n)
@@ -115,8 +118,9 @@ func TestNginxForwardAuth(t *testing.T) {
 	nginxPort := freePort(t)
 	nginxBase := fmt.Sprintf("http://127.0.0.1:%d", nginxPort)
 
+	var accessLog string
 	f := newFrontServer(t, "nginx", nginxBase, func(signetAddr, dir string) {
-		startNginx(t, bin, nginxPort, signetAddr, dir)
+		accessLog = startNginx(t, bin, nginxPort, signetAddr, dir)
 	})
 	s, signed, content := f.signet, f.signed, f.content
 
@@ -208,6 +212,18 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 		if n := asked(before+2) - before; n != 2 {
 			t.Errorf("signet was asked %d times for two requests of a rejected URL, want 2: rejections are not cached", n)
+		}
+	})
+	t.Run("access log without signatures", func(t *testing.T) {
+		data, err := os.ReadFile(accessLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "GET /media/lecture.mp4 ") {
+			t.Errorf("the access log lacks the media requests:\n%s", data)
+		}
+		if strings.Contains(string(data), "signature=") || strings.Contains(string(data), "policy=") {
+			t.Errorf("the access log contains a signing parameter:\n%s", data)
 		}
 	})
 	if logs := s.logs.String(); strings.Contains(logs, e2eSecret) || strings.Contains(logs, queryParam(signed, "signature")) {

@@ -238,6 +238,8 @@ func forwardSite(dir string, forwardPort int, signetAddr string) (string, error)
 		{"listen 80;", "listen 127.0.0.1:" + strconv.Itoa(forwardPort) + ";"},
 		{"root /srv;", "root " + dir + ";"},
 		{"/var/cache/nginx/signet-auth", filepath.Join(dir, "signet-auth")},
+		// As the first secure_link run: no access log.
+		{"access_log /var/log/nginx/access.log signet_media;", "access_log off;"},
 	} {
 		if strings.Count(site, r.old) != 1 {
 			return "", fmt.Errorf("docs/nginx.conf does not contain %q exactly once", r.old)
