@@ -116,3 +116,29 @@ func (s *Server) denyOrigin(c *gin.Context) {
 		Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins",
 	})
 }
+
+// CORSHandler returns next with the CORS headers of cfg, as signet serve
+// sends them: for signet edge, which serves media to players on other
+// origins too. It returns next itself when cfg allows no origin.
+func CORSHandler(cfg config.CORS, next http.Handler) (http.Handler, error) {
+	deny := func(c *gin.Context) {
+		body, err := encodeJSON(problem{
+			Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins",
+		})
+		if err != nil {
+			body = []byte(`{"error":"origin not allowed"}` + "\n")
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusForbidden, "application/json", body)
+		c.Abort()
+	}
+	handle, err := newCORS(cfg, deny)
+	if err != nil || handle == nil {
+		return next, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.Use(handle)
+	engine.NoRoute(gin.WrapH(next))
+	return engine, nil
+}

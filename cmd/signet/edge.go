@@ -125,6 +125,12 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 		return err
 	}
 
+	// CORS comes from the configuration at start; a reload does not
+	// change it.
+	handler, err := server.CORSHandler(cfg.CORS, gw)
+	if err != nil {
+		return err
+	}
 	addr := o.listenAddress(cfg)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -132,7 +138,7 @@ func (o *edgeOptions) run(logger *slog.Logger) error {
 	}
 	go o.reloadOnHangup(ctx, rt, gw, addr, logger)
 	logger.Info("edge gateway listening", "address", ln.Addr().String(), "module", o.wasm.module, "pool_size", o.poolSize)
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: edgeMaxHeaderBytes}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: edgeMaxHeaderBytes}
 	return serveUntilDone(ctx, srv, ln, logger)
 }
 

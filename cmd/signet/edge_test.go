@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/core"
 	"github.com/signet-media/signet/wasm"
 )
 
@@ -438,5 +439,53 @@ func TestEdgeOriginInvalid(t *testing.T) {
 				t.Errorf("stderr %q repeats the password", stderr)
 			}
 		})
+	}
+}
+
+// TestEdgeCORS checks that signet edge sends the CORS headers of its
+// configuration with media, answers an allowed preflight, and rejects
+// one from another origin with 403, as signet serve does.
+func TestEdgeCORS(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	conf, root := writeEdgeConfig(t, "cors.allowed-origins = https://player.example.org\n")
+	s := startEdge(t, addr, "--config", conf, "--root", root, "--listen", addr)
+	signer, err := core.NewSigner(core.SignerConfig{Keys: []core.Key{{ID: "edge", Secret: e2eSecret, URLs: []string{"/"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signer.Sign(core.SignRequest{URL: "/a.mp4", ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, origin string, headers ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.base+signed.URL, nil)
+		req.Header.Set("Origin", origin)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	resp := do(http.MethodGet, "https://player.example.org")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "https://player.example.org" {
+		t.Errorf("GET from the player: status %d, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if got := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(got, "X-Signet-Reason") {
+		t.Errorf("Access-Control-Expose-Headers %q lacks X-Signet-Reason", got)
+	}
+	if resp := do(http.MethodGet, "https://evil.example.org"); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("GET from another origin got Access-Control-Allow-Origin %q", resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if resp := do(http.MethodOptions, "https://player.example.org", "Access-Control-Request-Method", "GET"); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("preflight from the player: status %d, expected 204", resp.StatusCode)
+	}
+	if resp := do(http.MethodOptions, "https://evil.example.org", "Access-Control-Request-Method", "GET"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("preflight from another origin: status %d, expected 403", resp.StatusCode)
 	}
 }
