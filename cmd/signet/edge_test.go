@@ -443,7 +443,7 @@ func TestEdgeOriginInvalid(t *testing.T) {
 }
 
 // TestEdgeCORS checks that signet edge sends the CORS headers of its
-// configuration with media, answers an allowed preflight, and rejects
+// configuration with media, accepts an allowed preflight with 204, and rejects
 // one from another origin with 403, as signet serve does.
 func TestEdgeCORS(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
