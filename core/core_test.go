@@ -303,3 +303,31 @@ func TestVerifyAllocations(t *testing.T) {
 		t.Errorf("Verify allocates %.1f times per call, want 0", allocs)
 	}
 }
+
+// TestExcludeSpellings checks that the exclude pattern applies to every
+// spelling of an excluded URL that the verifier reads as the same.
+func TestExcludeSpellings(t *testing.T) {
+	signer, err := core.NewSigner(core.SignerConfig{
+		Keys:    []core.Key{{ID: "k", Secret: "secret", URLs: []string{"http://h.example/"}}},
+		Exclude: "http://h.example/private/.*",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rawURL := range []string{
+		"http://h.example/private/a.mp4",
+		"HTTP://h.example/private/a.mp4",
+		"http://H.EXAMPLE/private/a.mp4",
+		"http://h.example:80/private/a.mp4",
+		"http://h.example/public/../private/a.mp4",
+		"http://h.example/%70rivate/a.mp4",
+		"http://x@h.example/private/a.mp4",
+	} {
+		if _, err := signer.Sign(core.SignRequest{URL: rawURL, ValidUntil: testNow}); !errors.Is(err, core.ErrNotAccepted) {
+			t.Errorf("Sign(%s): error %v, expected ErrNotAccepted", rawURL, err)
+		}
+	}
+	if _, err := signer.Sign(core.SignRequest{URL: "http://h.example/public/a.mp4", ValidUntil: testNow}); err != nil {
+		t.Errorf("Sign of a URL outside the exclusion: %v", err)
+	}
+}

@@ -182,7 +182,7 @@ func (s *Signer) Sign(req SignRequest) (Signed, error) {
 }
 
 func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts) (*signingKey, error) {
-	if s.exclude != nil && s.exclude.MatchString(req.URL) {
+	if s.excluded(req.URL, parts) {
 		return nil, wrap(ErrNotAccepted, ": the URL matches the exclude pattern")
 	}
 	path := normalPath(parts)
@@ -204,6 +204,22 @@ func (s *Signer) chooseKey(req SignRequest, parts *uri.Parts) (*signingKey, erro
 		return nil, wrap(ErrNotAccepted, ": no key for this URL and organization")
 	}
 	return best, nil
+}
+
+// excluded reports whether the exclude pattern matches the URL as the
+// caller wrote it, as Opencast tests it, or in the normalized form in
+// which the verifier compares URLs. So HTTP://H/x, http://h:80/x and
+// http://h/a/../x are excluded with http://h/x.
+func (s *Signer) excluded(rawURL string, parts *uri.Parts) bool {
+	if s.exclude == nil {
+		return false
+	}
+	if s.exclude.MatchString(rawURL) {
+		return true
+	}
+	var n normalizer
+	normal := n.appendURL(nil, parts, !parts.IsPathOnly(), true)
+	return s.exclude.Match(normal)
 }
 
 func setIP(pol *policy.Policy, ip string) error {
