@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signet-media/signet/config"
 )
 
 // runCLI runs the command line in process and returns its exit status and
@@ -285,5 +287,28 @@ func TestVectorsCommandNativeRejectsWasmFlags(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	if code, _, errOut := runCLI("frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestDemoHelpWarnsOffLoopback checks that the demo's help warns when it
+// listens on an address that is not a loopback one, and only then.
+func TestDemoHelpWarnsOffLoopback(t *testing.T) {
+	for listen, warn := range map[string]bool{
+		"127.0.0.1:8080": false,
+		"localhost:8080": false,
+		"[::1]:8080":     false,
+		"0.0.0.0:8080":   true,
+		":8080":          true,
+		"192.0.2.1:8080": true,
+	} {
+		cfg, password, err := config.NewDemo(config.DemoOptions{Listen: listen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		printDemoHelp(&out, cfg, password)
+		if got := strings.Contains(out.String(), "Warning: the demo listens on "+listen); got != warn {
+			t.Errorf("listen %s: warning shown = %v, expected %v:\n%s", listen, got, warn, out.String())
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -183,6 +184,25 @@ Sign a URL and fetch it:
 	if cfg.PlayerFS != nil || cfg.PlayerDir != "" {
 		fmt.Fprintf(w, "Player page: %s/player/\n\n", base)
 	}
+	if !loopbackListen(cfg.Listen) {
+		fmt.Fprintf(w, "Warning: the demo listens on %s, which is not a loopback address, so anyone who can reach it\n"+
+			"and has the password above may sign URLs of the demo media. To serve your own configuration, give --config FILE.\n\n",
+			cfg.Listen)
+	}
+}
+
+// loopbackListen reports whether a listen address names a loopback host.
+// An empty host, which listens on every address, is not one.
+func loopbackListen(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {

@@ -37,6 +37,21 @@ export class ModuleError extends Error {
   }
 }
 
+// MAX_REQUEST_BYTES bounds the URL and the client IP of one call, with the
+// result record, as the Go host bounds them: a longer URL would grow the
+// instance's memory, which never shrinks.
+export const MAX_REQUEST_BYTES = 1 << 20;
+
+// RequestTooLongError is thrown by verify for a URL and client IP longer
+// than MAX_REQUEST_BYTES. The URL is at fault, not the instance, which
+// stays usable.
+export class RequestTooLongError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RequestTooLongError";
+  }
+}
+
 // encodeConfig returns the configuration record for keys ({id, secret}
 // pairs), the strict flag and the leeway in milliseconds.
 export function encodeConfig({ keys, strict = true, leewayMs = 0 }) {
@@ -121,7 +136,14 @@ export class Verifier {
   verify(url, clientIp, nowMs) {
     const urlBytes = encoder.encode(url);
     const ipBytes = encoder.encode(clientIp);
-    this.#grow(RESULT_SIZE + urlBytes.length + ipBytes.length);
+    const need = RESULT_SIZE + urlBytes.length + ipBytes.length;
+    if (need > MAX_REQUEST_BYTES) {
+      throw new RequestTooLongError(
+        `a URL of ${urlBytes.length} bytes and a client address of ${ipBytes.length} bytes exceed ` +
+          `the maximum of ${MAX_REQUEST_BYTES - RESULT_SIZE} bytes for both together; send a shorter URL`,
+      );
+    }
+    this.#grow(need);
     const urlAt = this.#buffer + RESULT_SIZE;
     const ipAt = urlAt + urlBytes.length;
     const bytes = this.#bytes();

@@ -9,7 +9,7 @@
 // "secret"}), SIGNET_STRICT ("false" for non-strict resource comparison),
 // ORIGIN (an optional service).
 
-import { Verifier } from "./host.mjs";
+import { RequestTooLongError, Verifier } from "./host.mjs";
 import signetModule from "./signet.wasm";
 import { WASIShim } from "./wasi.mjs";
 
@@ -60,7 +60,9 @@ function verify(request, env, now) {
   try {
     return verifier.verify(request.url, clientIp, now);
   } catch (err) {
-    verifier = null;
+    if (!(err instanceof RequestTooLongError)) {
+      verifier = null;
+    }
     throw err;
   }
 }
@@ -113,6 +115,9 @@ export default {
     try {
       result = verify(request, env, now);
     } catch (err) {
+      if (err instanceof RequestTooLongError) {
+        return problem(414, `request URL too long: ${err.message}`);
+      }
       console.error("WebAssembly verification failed:", err);
       return problem(500, "internal server error");
     }
