@@ -73,6 +73,9 @@ func parsePrefix(text string) (prefix, error) {
 	if parts.IsPathOnly() && (parts.Path == "" || parts.Path[0] != '/') {
 		return prefix{}, invalid("a path prefix starts with '/'")
 	}
+	if parts.HasPort && !validPort(parts.Port) {
+		return prefix{}, invalid("the port is not a number from 1 to 65535")
+	}
 	path, _ := uri.AppendNormalizedPath(nil, nil, parts.Path, false)
 	return prefix{
 		text:     text,
@@ -102,6 +105,16 @@ func (p *prefix) matches(u *uri.Parts, path []byte) bool {
 	}
 	return len(path) == len(p.path) || p.path == "" ||
 		p.path[len(p.path)-1] == '/' || path[len(p.path)] == '/'
+}
+
+// validPort reports whether a port is a decimal number from 1 to 65535.
+// An empty port, as in "http://h:/", means the default port.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && port[0] != '+' && port[0] != '-'
 }
 
 // containsPattern reports whether a prefix pattern, whose text before the

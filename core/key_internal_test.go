@@ -58,3 +58,25 @@ func TestPrefixErrorHidesUserInfo(t *testing.T) {
 		t.Errorf("withoutUserInfo changed an '@' in the path: %q", got)
 	}
 }
+
+// TestPrefixPort checks the ports that a URL prefix may name.
+func TestPrefixPort(t *testing.T) {
+	for text, ok := range map[string]bool{
+		"http://h.example:8080/a/":   true,
+		"http://h.example:1/a/":      true,
+		"http://h.example:65535/a/":  true,
+		"http://h.example:/a/":       true,
+		"http://h.example:0/a/":      false,
+		"http://h.example:65536/a/":  false,
+		"http://h.example:99999/a/":  false,
+		"rtmp://h.example:1935/live": true,
+	} {
+		_, err := parsePrefix(text)
+		if (err == nil) != ok {
+			t.Errorf("parsePrefix(%q) error %v, expected accepted = %v", text, err, ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "port") {
+			t.Errorf("parsePrefix(%q) error %v does not name the port", text, err)
+		}
+	}
+}
