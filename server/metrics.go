@@ -41,7 +41,7 @@ type Metrics struct {
 	keys          *prometheus.GaugeVec
 	keysMu        sync.Mutex       // guards keyRoles
 	keyRoles      map[keyRole]bool // the series of keys
-	verifiedKeys  sync.Map         // key ids with a last-verified time
+	verifiedKeys  sync.Map         // key id: *keyObservers, for the keys with a last-verified time
 	reloads       *prometheus.CounterVec
 	lastReload    prometheus.Gauge
 }
@@ -120,13 +120,29 @@ func (m *Metrics) observeVerification(res core.Result, now time.Time) {
 	default:
 		label = keyLabelNone
 	}
-	m.verifications.WithLabelValues(label, string(res.Reason)).Inc()
-	if res.OK() {
-		m.lastVerified.WithLabelValues(label).Set(float64(now.UnixNano()) / 1e9)
-		if _, seen := m.verifiedKeys.Load(label); !seen {
-			m.verifiedKeys.Store(label, true)
-		}
+	if !res.OK() {
+		m.verifications.WithLabelValues(label, string(res.Reason)).Inc()
+		return
 	}
+	// Most requests verify, so the series of a key's successes are looked
+	// up once and kept, rather than found by their labels every time.
+	obs, seen := m.verifiedKeys.Load(label)
+	if !seen {
+		obs, _ = m.verifiedKeys.LoadOrStore(label, &keyObservers{
+			ok:   m.verifications.WithLabelValues(label, string(core.ReasonOK)),
+			last: m.lastVerified.WithLabelValues(label),
+		})
+	}
+	o := obs.(*keyObservers)
+	o.ok.Inc()
+	o.last.Set(float64(now.UnixNano()) / 1e9)
+}
+
+// keyObservers are the series that a successful verification with one key
+// updates.
+type keyObservers struct {
+	ok   prometheus.Counter // signet_verifications_total{reason="ok"}
+	last prometheus.Gauge   // signet_key_last_verified_timestamp_seconds
 }
 
 // observeRejection counts a request that was rejected before

@@ -100,7 +100,7 @@ const forwardName = "nginx + signet forward auth, grants cached"
 // routes run. They alternate, so that a change in the machine's load
 // during the test affects both, and the report shows the median run of
 // each.
-const mediaRounds = 3
+const mediaRounds = 5
 
 // runAll runs each scenario for d, the two media routes mediaRounds times.
 func (e *env) runAll(d time.Duration, conns int) ([]run, error) {
