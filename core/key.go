@@ -128,7 +128,13 @@ func (p *prefix) containsPattern(u *uri.Parts, path []byte) bool {
 	if !p.matches(u, path) {
 		return false
 	}
-	return len(path) > len(p.path) || u.HasQuery || strings.HasSuffix(p.path, "/")
+	if len(path) > len(p.path) || strings.HasSuffix(p.path, "/") {
+		return true
+	}
+	// A query keeps the '*' on this path, but only a query that the
+	// verifier keeps too: it drops an empty one and the signing
+	// parameters, so "https://h/engage?*" is "https://h/engage*" to it.
+	return u.Query != "" && len(uri.AppendNormalizedQuery(nil, u.Query)) > 0
 }
 
 // queryEscape escapes a key id for the keyId parameter as url.QueryEscape
