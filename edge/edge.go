@@ -281,6 +281,12 @@ func (g *Gateway) verify(w http.ResponseWriter, r *http.Request, s *Settings) (v
 		return verified{}, writeProblem(w, http.StatusServiceUnavailable, "verification failed; try again", ""), false
 	case !res.OK():
 		return verified{}, writeVerifyRejection(w, res), false
+	case server.HiddenRequestPath(r):
+		// As /auth: an origin, unlike signet's own file serving, might
+		// serve .git or .htpasswd under a prefix that a signature covers.
+		rec := writeRejection(w, http.StatusNotFound, server.ReasonMessage(server.ReasonHiddenPath), server.ReasonHiddenPath)
+		rec.keyID = res.KeyID
+		return verified{}, rec, false
 	}
 	return verified{res: res, origin: origin, now: now}, record{}, true
 }

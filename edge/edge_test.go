@@ -188,6 +188,35 @@ func TestGatewayProxy(t *testing.T) {
 	}
 }
 
+// TestGatewayProxyHiddenPath checks that the gateway passes no path with a
+// segment starting with '.' to its origin, even under a prefix signature
+// that covers it, as forward authentication refuses them.
+func TestGatewayProxyHiddenPath(t *testing.T) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "origin served %s", r.URL.Path)
+	}))
+	defer origin.Close()
+	u, _ := url.Parse(origin.URL)
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Origin: u, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	signed := signRequest(t, srv.URL, core.SignRequest{URL: "/v/hls/a.ts", Resource: "/v/hls/*", ValidUntil: time.Now().Add(time.Hour)})
+	query := signed[strings.Index(signed, "?"):]
+	for _, path := range []string{"/v/hls/.git/config", "/v/hls/.htpasswd", "/v/hls/%2Eenv"} {
+		resp, body := get(t, srv.URL+path+query)
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-Signet-Reason") != "hidden-path" {
+			t.Errorf("%s: %d %s %q; expected 404 hidden-path", path, resp.StatusCode, resp.Header.Get("X-Signet-Reason"), body)
+		}
+	}
+	if resp, body := get(t, srv.URL+"/v/hls/a.ts"+query); resp.StatusCode != http.StatusOK {
+		t.Errorf("/v/hls/a.ts: %d %q; expected 200", resp.StatusCode, body)
+	}
+}
+
 // TestGatewayLogsReasonOfMissingFile checks that the log line of a
 // verified request for a missing file keeps the verification's reason
 // code and key id beside the error, as signet serve's media route logs it.

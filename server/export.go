@@ -264,6 +264,11 @@ const MaxHostBytes = maxHostBytes
 // bytes, more than MaxHostBytes.
 func HostTooLongMessage(length int) string { return hostTooLongMessage(length) }
 
+// HiddenRequestPath reports whether the path of r has a segment that
+// starts with '.', such as .git or .htpasswd, which the media route does
+// not serve and forward authentication refuses with ReasonHiddenPath.
+func HiddenRequestPath(r *http.Request) bool { return hiddenPath(rawPath(r)) }
+
 // OriginForm returns the path and query of a request target, which a
 // client may send in absolute form (http://host/path?query), as the
 // request log of the media route shows it.

@@ -100,13 +100,17 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 	h.Set(statusHeader, "200")
 	h.Set(reasonHeader, string(res.Reason))
 	h.Set(keyIDHeader, res.KeyID)
-	h.Set(cacheControlHeader, mediaCacheControl(res.ValidUntil, now))
-	h.Set("Cache-Control", "no-store")
+	cacheControl := mediaCacheControl(res.ValidUntil, now)
 	if nginx {
 		if ttl := grantCacheSeconds(res.ValidUntil, now); ttl > 0 {
 			h.Set(accelExpiresHeader, strconv.FormatInt(ttl, 10))
+			// nginx may pass this answer on until ttl seconds from now,
+			// so the browser's lifetime counts from then.
+			cacheControl = mediaCacheControl(res.ValidUntil, now.Add(time.Duration(ttl)*time.Second))
 		}
 	}
+	h.Set(cacheControlHeader, cacheControl)
+	h.Set("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
 }
 
@@ -122,10 +126,12 @@ const accelExpiresHeader = "X-Accel-Expires"
 const maxGrantCache = 60 * time.Second
 
 // grantCacheSeconds returns how many whole seconds nginx may cache the
-// grant of a URL valid until validUntil: never past its validity, and at
-// most maxGrantCache. Zero means not at all.
+// grant of a URL valid until validUntil: at most maxGrantCache, and a
+// second less than the URL has left, because nginx counts whole seconds
+// from the start of the one it stores the answer in. Zero means not at
+// all.
 func grantCacheSeconds(validUntil, now time.Time) int64 {
-	return int64(min(validUntil.Sub(now), maxGrantCache) / time.Second)
+	return int64(min(validUntil.Sub(now)-time.Second, maxGrantCache) / time.Second)
 }
 
 // denyForward rejects a forward authentication request. The status and

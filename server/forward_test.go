@@ -161,16 +161,21 @@ func TestForwardAuthCacheTime(t *testing.T) {
 	short := strings.TrimPrefix(f.signAt("https://cdn.example.org/media/a.mp4", "", start.Add(25*time.Second+500*time.Millisecond)), "https://cdn.example.org")
 	for _, tc := range []struct {
 		name, target, uri, want string
+		media                   string // X-Signet-Cache-Control
 	}{
-		{"long-lived", "/auth?nginx=1", long, "60"},
-		{"expires in 25 s", "/auth?nginx=1", short, "25"},
-		{"without nginx=1", "/auth", long, ""},
-		{"rejected", "/auth?nginx=1", long[:len(long)-1] + flipLastHex(long), ""},
+		// The media's max-age counts from the end of nginx's cache time.
+		{"long-lived", "/auth?nginx=1", long, "60", "private, max-age=3540"},
+		{"expires in 25.5 s", "/auth?nginx=1", short, "24", "private, max-age=1"},
+		{"without nginx=1", "/auth", long, "", "private, max-age=3600"},
+		{"rejected", "/auth?nginx=1", long[:len(long)-1] + flipLastHex(long), "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.get(tc.target, authHeaders(tc.uri)...)
 			if got := r.header.Get(accelExpiresHeader); got != tc.want {
 				t.Errorf("%s %q, expected %q (status %d)", accelExpiresHeader, got, tc.want, r.status)
+			}
+			if got := r.header.Get(cacheControlHeader); got != tc.media {
+				t.Errorf("%s %q, expected %q", cacheControlHeader, got, tc.media)
 			}
 			if got := r.header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("Cache-Control %q, expected no-store for every other cache", got)

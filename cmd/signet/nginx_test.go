@@ -41,13 +41,24 @@ func startNginx(t *testing.T, bin string, port int, signetAddr, root string) (ac
 		t.Fatal(err)
 	}
 	site := string(doc)
+	// The file names these directories of Debian's nginx package, which
+	// nginx does not create: the test replaces them but checks that they
+	// exist, so that the file works as written.
+	for _, dir := range []string{"/var/lib/nginx", "/var/log/nginx"} {
+		if !strings.Contains(site, dir+"/") {
+			t.Errorf("docs/nginx.conf no longer names %s; update this check", dir)
+		}
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			t.Errorf("docs/nginx.conf names %s, which Debian's nginx package does not provide here: %v", dir, err)
+		}
+	}
 	prefix := t.TempDir()
 	accessLog = filepath.Join(prefix, "media-access.log")
 	for _, r := range []struct{ old, new string }{
 		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
 		{"listen 80;", fmt.Sprintf("listen 127.0.0.1:%d;", port)},
 		{"root /srv;", "root " + root + ";"},
-		{"/var/cache/nginx/signet-auth", filepath.Join(prefix, "signet-auth")},
+		{"/var/lib/nginx/signet-auth", filepath.Join(prefix, "signet-auth")},
 		{"/var/log/nginx/access.log", accessLog},
 	} {
 		if n := strings.Count(site, r.old); n != 1 {

@@ -237,7 +237,7 @@ func forwardSite(dir string, forwardPort int, signetAddr string) (string, error)
 		{"server 127.0.0.1:8080;", "server " + signetAddr + ";"},
 		{"listen 80;", "listen 127.0.0.1:" + strconv.Itoa(forwardPort) + ";"},
 		{"root /srv;", "root " + dir + ";"},
-		{"/var/cache/nginx/signet-auth", filepath.Join(dir, "signet-auth")},
+		{"/var/lib/nginx/signet-auth", filepath.Join(dir, "signet-auth")},
 		// As the first secure_link run: no access log.
 		{"access_log /var/log/nginx/access.log signet_media;", "access_log off;"},
 	} {
