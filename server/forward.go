@@ -104,7 +104,7 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 	if nginx {
 		if ttl := grantCacheSeconds(res.ValidUntil, now); ttl > 0 {
 			h.Set(accelExpiresHeader, strconv.FormatInt(ttl, 10))
-			// nginx may pass this answer on until ttl seconds from now,
+			// nginx may pass this response on until ttl seconds from now,
 			// so the browser's lifetime counts from then.
 			cacheControl = mediaCacheControl(res.ValidUntil, now.Add(time.Duration(ttl)*time.Second))
 		}
@@ -128,7 +128,7 @@ const maxGrantCache = 60 * time.Second
 // grantCacheSeconds returns how many whole seconds nginx may cache the
 // grant of a URL valid until validUntil: at most maxGrantCache, and a
 // second less than the URL has left, because nginx counts whole seconds
-// from the start of the one it stores the answer in. Zero means not at
+// from the start of the one it stores the response in. Zero means not at
 // all.
 func grantCacheSeconds(validUntil, now time.Time) int64 {
 	return int64(min(validUntil.Sub(now)-time.Second, maxGrantCache) / time.Second)
