@@ -433,7 +433,7 @@ func TestLoadErrors(t *testing.T) {
 			name:  "unknown attribute of key",
 			files: map[string]string{signingName: keyLines + "key.k.secrett = " + secretA + "\n"},
 			load:  []string{signingName},
-			at:    signingName + ":3", key: "key.k.secrett", want: "unknown key; the keys of a signing key are",
+			at:    signingName + ":3", key: "key.k...", want: "unknown key; the keys of a signing key are",
 		},
 		{
 			name:  "key without attribute",
@@ -472,7 +472,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "unknown user attribute",
 			files: map[string]string{"signet.conf": keyLines + "user.bob.password = " + password + "\n"},
-			at:    "signet.conf:3", key: "user.bob.password", want: "unknown key; the keys of a user are user.<name>.password-hash",
+			at:    "signet.conf:3", key: "user.bob...", want: "unknown key; the keys of a user are user.<name>.password-hash",
 		},
 		{
 			name:  "invalid duration",
@@ -644,9 +644,14 @@ func TestLoadErrors(t *testing.T) {
 			at:    "signet.conf:3", key: "sign.keys", want: "empty item in the list",
 		},
 		{
+			name:  "malformed origin with a password",
+			files: map[string]string{"signet.conf": keyLines + "cors.allowed-origins = https://u:pa/ss" + secretB + "@a.example.org\n"},
+			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://REDACTED@a.example.org"`,
+		},
+		{
 			name:  "origin with a password",
 			files: map[string]string{"signet.conf": keyLines + "cors.allowed-origins = https://u:" + secretB + "@a.example.org\n"},
-			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://u:xxxxx@a.example.org": an origin has no user information`,
+			at:    "signet.conf:3", key: "cors.allowed-origins", want: `invalid origin "https://REDACTED@a.example.org": an origin has no user information`,
 		},
 		{
 			name:  "origin with fragment",
@@ -744,7 +749,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "duplicate key in one file",
 			files: map[string]string{"signet.conf": keyLines + "key.k.secret = " + secretB + "\n"},
-			at:    "signet.conf:3", key: "key.k...", want: "duplicate key, first given at line 1",
+			at:    "signet.conf:3", key: "key.k.secret", want: "duplicate key, first given at line 1",
 		},
 		{
 			name:  "variable substitution",
@@ -791,7 +796,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "invalid escape",
 			files: map[string]string{"signet.conf": keyLines + "key.k.url.x = /caf\\u00g9/\n"},
-			at:    "signet.conf:3", key: "key.k...", want: `malformed \uXXXX escape`,
+			at:    "signet.conf:3", key: "key.k.url.x", want: `malformed \uXXXX escape`,
 		},
 		{
 			name:  "missing included file",
@@ -1205,7 +1210,7 @@ func TestKnownFirstSegments(t *testing.T) {
 // onto a line of its own, which the properties format reads as a key, is
 // not repeated in the errors.
 func TestLoadErrorHidesPastedSecret(t *testing.T) {
-	for _, line := range []string{secretB, secretB + " tail", "x" + secretB + ".y"} {
+	for _, line := range []string{secretB, secretB + " tail", "x" + secretB + ".y", "key.k.url" + secretB + " tail"} {
 		_, _, err := load(t, map[string]string{"signet.conf": "key.k.secret =\n" + line + "\nkey.k.url = /media/\n"}, "signet.conf")
 		if err == nil {
 			t.Fatalf("Load of a secret on a line of its own succeeded")
@@ -1213,8 +1218,11 @@ func TestLoadErrorHidesPastedSecret(t *testing.T) {
 		if strings.Contains(err.Error(), secretB) {
 			t.Errorf("error contains the secret: %v", err)
 		}
-		if !strings.Contains(err.Error(), "signet.conf:2: ") || !strings.Contains(err.Error(), "the key is not shown") {
-			t.Errorf("error does not point at line 2 and say why the key is missing: %v", err)
+		if !strings.Contains(err.Error(), "signet.conf:2: ") {
+			t.Errorf("error does not point at line 2: %v", err)
+		}
+		if !strings.Contains(err.Error(), "the key is not shown") && !strings.Contains(err.Error(), "signet.conf:2: key.k...: ") {
+			t.Errorf("error neither says why the key is missing nor cuts it: %v", err)
 		}
 	}
 }

@@ -157,17 +157,28 @@ func keyError(file string, line int, key string, err error) *Error {
 	return &Error{File: file, Line: line, Key: shown, Err: err}
 }
 
-// shownKey returns key for an error message when its first segment is
-// that of a key signet reads, such as "key" or "listen", and "" otherwise. A line
-// whose key starts some other way may be a secret pasted onto a line of
-// its own, which the properties format reads as a key, so it is not
-// repeated: the line number finds it.
+// shownKey returns key for an error message when it has the shape of a
+// key that signet reads, the start of it (see keyStart) when only its
+// first segment is one that signet reads, such as "key", and "" otherwise.
+// A line whose key starts some other way may be a secret pasted onto a
+// line of its own, which the properties format reads as a key, and one
+// such as "key.k.secretVALUE" swallowed its value for want of a '=': so
+// neither is repeated, and the line number finds them.
 func shownKey(key string) string {
 	first, _, _ := strings.Cut(key, ".")
-	if knownFirstSegments[first] {
+	switch {
+	case !knownFirstSegments[first]:
+		return ""
+	case strings.Count(key, ".") <= 1 || key == excludeKey:
 		return key
 	}
-	return ""
+	if _, _, err := splitKeyProperty(key); err == nil && first == "key" {
+		return key
+	}
+	if _, _, _, ok := splitAccountKey(key); ok {
+		return key
+	}
+	return keyStart(key)
 }
 
 // knownFirstSegments holds the first segments of every key that signet

@@ -37,16 +37,13 @@ func parseProperties(file string, data []byte) ([]property, error) {
 		if !ok {
 			return props, nil
 		}
-		// These errors come before the keys are known, so a key that
-		// swallowed a secret, such as "key.k.secretVALUE" without its '=',
-		// is cut as apply cuts it.
 		p, err := parseEntry(text, line)
 		if err != nil {
-			return nil, keyError(file, line, keyStart(p.key), err)
+			return nil, keyError(file, line, p.key, err)
 		}
 		if first, dup := firstLine[p.key]; dup {
 			err := fmt.Errorf("duplicate key, first given at line %d; delete one of them", first)
-			return nil, keyError(file, line, keyStart(p.key), err)
+			return nil, keyError(file, line, p.key, err)
 		}
 		firstLine[p.key] = line
 		props = append(props, p)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/signet-media/signet/core"
 )
 
 // settingFunc checks the value of one of signet's settings and stores it.
@@ -308,7 +310,7 @@ func checkOrigin(origin string, count int) error {
 	}
 	u, err := url.Parse(origin)
 	if err == nil && u.User != nil {
-		return originError(u.Redacted(), "an origin has no user information")
+		return originError(origin, "an origin has no user information")
 	}
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" {
 		return originError(origin, "it is not scheme://host[:port]")
@@ -326,7 +328,7 @@ func checkOrigin(origin string, count int) error {
 }
 
 func originError(origin, reason string) error {
-	return errors.New("invalid origin " + strconv.Quote(origin) + ": " + reason +
+	return errors.New("invalid origin " + strconv.Quote(core.WithoutUserInfo(origin)) + ": " + reason +
 		"; write scheme://host[:port], such as https://player.example.org")
 }
 

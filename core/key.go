@@ -37,28 +37,27 @@ type prefix struct {
 	path     string // normalized
 }
 
-// withoutUserInfo returns a URL for an error message, with the user
-// information before an '@' in its authority, which may hold a password,
-// replaced by REDACTED.
-func withoutUserInfo(text string) string {
-	scheme, rest, ok := strings.Cut(text, "://")
-	if !ok {
-		return text
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndexByte(rest[:end], '@')
+// WithoutUserInfo returns a URL for an error message with the user
+// information, which may hold a password, replaced by REDACTED. Without
+// knowing where a malformed URL's authority ends, it takes everything from
+// the start of the authority (after "//", else the start of the text) to
+// the last '@' as user information, so a password with '/', '?' or '#'
+// is hidden too, and an '@' in a path hides more than needed.
+func WithoutUserInfo(text string) string {
+	at := strings.LastIndexByte(text, '@')
 	if at < 0 {
 		return text
 	}
-	return scheme + "://REDACTED" + rest[at:]
+	start := 0
+	if i := strings.Index(text, "//"); i >= 0 && i < at {
+		start = i + 2
+	}
+	return text[:start] + "REDACTED" + text[at:]
 }
 
 func parsePrefix(text string) (prefix, error) {
 	invalid := func(reason string) error {
-		return errors.New("invalid URL prefix " + strconv.Quote(withoutUserInfo(text)) + ": " + reason)
+		return errors.New("invalid URL prefix " + strconv.Quote(WithoutUserInfo(text)) + ": " + reason)
 	}
 	if p := uri.Validate(text); p != nil {
 		return prefix{}, invalid(p.Error())

@@ -42,6 +42,8 @@ func TestPrefixErrorHidesUserInfo(t *testing.T) {
 		"https://user:PASSWORD123@media.example.org",
 		"https://a@b:PASSWORD123@media.example.org/x/?q",
 		"https://user:PASSWORD123@bad host/x/",
+		"https://u:pa/ssPASSWORD123@h.example/media/",
+		"//user:PASSWORD123@h.example/x/",
 	} {
 		_, err := parsePrefix(text)
 		if err == nil {
@@ -54,8 +56,15 @@ func TestPrefixErrorHidesUserInfo(t *testing.T) {
 			t.Errorf("parsePrefix(%q): error %v lacks REDACTED@ in place of the user information", text, err)
 		}
 	}
-	if got := withoutUserInfo("https://media.example.org/a@b"); got != "https://media.example.org/a@b" {
-		t.Errorf("withoutUserInfo changed an '@' in the path: %q", got)
+	for text, want := range map[string]string{
+		"https://u:pa/ss?#@h.example/x/": "https://REDACTED@h.example/x/",
+		"//user:PASSWORD123@h.example/x": "//REDACTED@h.example/x",
+		"user:PASSWORD123@h.example":     "REDACTED@h.example",
+		"https://h.example/x/":           "https://h.example/x/",
+	} {
+		if got := WithoutUserInfo(text); got != want {
+			t.Errorf("WithoutUserInfo(%q) = %q, expected %q", text, got, want)
+		}
 	}
 }
 

@@ -284,10 +284,11 @@ func (o *edgeOptions) newGateway(settings edge.Settings, logger *slog.Logger) (*
 		u, err := url.Parse(o.origin)
 		switch {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			return nil, fmt.Errorf("%w: invalid --origin %q; write http://host:port", errUsage, o.origin)
+			return nil, fmt.Errorf("%w: invalid --origin %q; write http://host:port", errUsage, core.WithoutUserInfo(o.origin))
 		case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 			return nil, fmt.Errorf("%w: invalid --origin %q: an origin has no user information, query or fragment; "+
-				"write http://host:port, optionally with a path that prefixes every request's path", errUsage, u.Redacted())
+				"write http://host:port, optionally with a path that prefixes every request's path", errUsage,
+				core.WithoutUserInfo(o.origin))
 		}
 		cfg.Origin = u
 	} else {

@@ -426,16 +426,18 @@ func TestEdgeOriginInvalid(t *testing.T) {
 		"http://127.0.0.1:1/base?x=1",
 		"http://127.0.0.1:1/#frag",
 		"http://user:PASSWORD123@127.0.0.1:1",
+		"http://user:PASS/WORD123@127.0.0.1:1",
 	} {
 		t.Run(origin, func(t *testing.T) {
 			code, _, stderr := runCLI("edge", "--config", conf, "--origin", origin, "--module", testModule(t), "--cache-dir", "")
 			if code != 2 {
 				t.Errorf("exit status %d, expected 2", code)
 			}
-			if !strings.Contains(stderr, "an origin has no user information, query or fragment") {
+			if !strings.Contains(stderr, "an origin has no user information, query or fragment") &&
+				!strings.Contains(stderr, "write http://host:port") {
 				t.Errorf("stderr %q does not say what the origin must not have", stderr)
 			}
-			if strings.Contains(stderr, "PASSWORD123") {
+			if strings.Contains(stderr, "PASSWORD123") || strings.Contains(stderr, "WORD123") {
 				t.Errorf("stderr %q repeats the password", stderr)
 			}
 		})
