@@ -38,11 +38,11 @@ type prefix struct {
 }
 
 // WithoutUserInfo returns a URL for an error message with the user
-// information, which may hold a password, replaced by REDACTED. Without
-// knowing where a malformed URL's authority ends, it takes everything from
-// the start of the authority (after "//", else the start of the text) to
-// the last '@' as user information, so a password with '/', '?' or '#'
-// is hidden too, and an '@' in a path hides more than needed.
+// information, which may hold a password, replaced by REDACTED. A
+// malformed URL's authority may end anywhere, so everything from its start
+// (after "//", else the start of the text) to the last '@' counts as user
+// information. That hides a password with '/', '?' or '#' too; an '@' in a
+// path hides more than needed.
 func WithoutUserInfo(text string) string {
 	at := strings.LastIndexByte(text, '@')
 	if at < 0 {
