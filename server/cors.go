@@ -139,6 +139,62 @@ func CORSHandler(cfg config.CORS, next http.Handler) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.Use(handle)
-	engine.NoRoute(gin.WrapH(next))
+	// A route, rather than NoRoute alone, so that gin does not replace an
+	// empty 404 of next with its own body.
+	pass := gin.WrapH(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&corsWriter{ResponseWriter: w, policy: accessControl(w.Header())}, r)
+	}))
+	engine.Any("/*path", pass)
+	engine.NoRoute(pass)
 	return engine, nil
 }
+
+// accessControl returns a copy of the Access-Control-* headers of h.
+func accessControl(h http.Header) http.Header {
+	policy := make(http.Header)
+	for name, values := range h {
+		if strings.HasPrefix(name, "Access-Control-") {
+			policy[name] = values
+		}
+	}
+	return policy
+}
+
+// corsWriter passes a response of CORSHandler's next on with the
+// Access-Control-* headers of signet's policy only: a proxied origin's
+// own would otherwise be added to them, and a browser rejects an
+// Access-Control-Allow-Origin with two values.
+type corsWriter struct {
+	http.ResponseWriter
+	policy http.Header
+	fixed  bool
+}
+
+func (w *corsWriter) fix() {
+	if w.fixed {
+		return
+	}
+	w.fixed = true
+	h := w.Header()
+	for name := range h {
+		if strings.HasPrefix(name, "Access-Control-") {
+			delete(h, name)
+		}
+	}
+	for name, values := range w.policy {
+		h[name] = values
+	}
+}
+
+func (w *corsWriter) WriteHeader(status int) {
+	w.fix()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *corsWriter) Write(p []byte) (int, error) {
+	w.fix()
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the writer below, for Flush.
+func (w *corsWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

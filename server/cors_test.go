@@ -1,9 +1,12 @@
 package server
 
 import (
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +173,53 @@ func TestCORSConfigRejected(t *testing.T) {
 				t.Errorf("error %q does not name CORS", err)
 			}
 		})
+	}
+}
+
+// TestCORSHandlerPassesResponses checks the wrapper of signet edge: the
+// Access-Control-* headers are the policy's alone, also when the wrapped
+// handler sets its own, and an empty 404 stays empty.
+func TestCORSHandlerPassesResponses(t *testing.T) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Access-Control-Allow-Origin", "*")
+		w.Header().Add("Access-Control-Max-Age", "999")
+		if r.URL.Path == "/missing" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		io.WriteString(w, "media")
+	})
+	h, err := CORSHandler(config.CORS{AllowedOrigins: []string{playerOrigin}}, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, origin, wantOrigin, wantBody string
+		wantStatus                         int
+	}{
+		{"/a.mp4", playerOrigin, playerOrigin, "media", http.StatusOK},
+		{"/a.mp4", "https://evil.example.org", "", "media", http.StatusOK},
+		{"/missing", playerOrigin, playerOrigin, "", http.StatusNotFound},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		req.Header.Set("Origin", tc.origin)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tc.wantStatus || w.Body.String() != tc.wantBody {
+			t.Errorf("%s from %s: %d %q, expected %d %q", tc.path, tc.origin, w.Code, w.Body.String(), tc.wantStatus, tc.wantBody)
+		}
+		var want []string
+		if tc.wantOrigin != "" {
+			want = []string{tc.wantOrigin}
+		}
+		if got := w.Header().Values("Access-Control-Allow-Origin"); !slices.Equal(got, want) {
+			t.Errorf("%s from %s: Access-Control-Allow-Origin %q, expected %q", tc.path, tc.origin, got, want)
+		}
+		if got := w.Header().Get("Access-Control-Max-Age"); got != "" {
+			t.Errorf("%s from %s: the wrapped handler's Access-Control-Max-Age %q passed", tc.path, tc.origin, got)
+		}
+	}
+	if same, _ := CORSHandler(config.CORS{}, next); same == nil {
+		t.Error("CORSHandler without origins returned nil")
 	}
 }

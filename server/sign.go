@@ -159,7 +159,7 @@ func checkServablePath(name, rawURL string) error {
 	if !ambiguousPath(p) {
 		return nil
 	}
-	return fmt.Errorf("invalid %s %s: its path has an empty, '.' or '..' segment or an encoded slash, "+
+	return fmt.Errorf("invalid %s %s: its path has an empty, '.' or '..' segment, also before a ';', or an encoded slash, "+
 		"which signet refuses to serve; sign the normalized path", name, quoteInput(rawURL))
 }
 

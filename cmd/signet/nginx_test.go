@@ -190,7 +190,19 @@ func TestNginxForwardAuth(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
-		first := asked(0)
+		// settled waits until the lines of earlier requests have arrived:
+		// until the count stays the same for 200 ms.
+		settled := func() int {
+			n := asked(0)
+			for {
+				time.Sleep(200 * time.Millisecond)
+				if m := asked(0); m == n {
+					return n
+				}
+				n = asked(0)
+			}
+		}
+		first := settled()
 		for range 3 {
 			if resp, data := fetch(t, f.bound); resp.StatusCode != 200 || !bytes.Equal(data, content) {
 				t.Fatalf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
