@@ -169,6 +169,8 @@ func shownKey(key string) string {
 	switch {
 	case !knownFirstSegments[first]:
 		return ""
+	case key == first+"...":
+		return key // cut already
 	case strings.Count(key, ".") <= 1 || key == excludeKey:
 		return key
 	}
@@ -352,9 +354,12 @@ var includeKinds = map[string]fileKind{
 // apply checks one entry and stores its value.
 func (l *loader) apply(kind fileKind, e entry) error {
 	if e.value == "" && e.key != excludeKey {
-		// Without a separator, the key may have swallowed a secret, so
-		// only its first two segments are shown.
-		e.key = keyStart(e.key)
+		// Without a separator, the key may have swallowed a secret, as
+		// "key.k1SECRET" of Opencast's verifier format does, so only its
+		// first segment is shown.
+		if first, _, ok := strings.Cut(e.key, "."); ok {
+			e.key = first + "..."
+		}
 		return e.errorf("missing value; write key = value (is the '=' missing?) or delete the line")
 	}
 	if hasInlineComment(e.value) {

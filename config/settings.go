@@ -283,6 +283,10 @@ func splitList(s string) ([]string, error) {
 }
 
 func setAllowedOrigins(l *loader, e entry) error {
+	if strings.Contains(e.value, "@") {
+		// Not quoted: a password with a ',' would be split across items.
+		return e.errorf("an origin has no user information ('@'); write scheme://host[:port], such as https://player.example.org")
+	}
 	origins, err := splitList(e.value)
 	if err != nil {
 		return e.errorf("%w", err)

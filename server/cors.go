@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,23 +139,28 @@ func CORSHandler(cfg config.CORS, next http.Handler) (http.Handler, error) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
+	// Every request goes to next as it came: no redirects of gin's own.
+	engine.RedirectTrailingSlash = false
+	engine.RedirectFixedPath = false
 	engine.Use(handle)
-	// A route, rather than NoRoute alone, so that gin does not replace an
-	// empty 404 of next with its own body.
+	// A route for every path and the usual methods, so that gin does not
+	// replace an empty 404 of next with its own body; other methods reach
+	// next through NoRoute.
 	pass := gin.WrapH(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&corsWriter{ResponseWriter: w, policy: accessControl(w.Header())}, r)
+		next.ServeHTTP(&corsWriter{ResponseWriter: w, policy: corsHeaders(w.Header())}, r)
 	}))
 	engine.Any("/*path", pass)
 	engine.NoRoute(pass)
 	return engine, nil
 }
 
-// accessControl returns a copy of the Access-Control-* headers of h.
-func accessControl(h http.Header) http.Header {
+// corsHeaders returns a copy of the headers of h that the CORS policy
+// sets: Access-Control-* and Vary.
+func corsHeaders(h http.Header) http.Header {
 	policy := make(http.Header)
 	for name, values := range h {
-		if strings.HasPrefix(name, "Access-Control-") {
-			policy[name] = values
+		if strings.HasPrefix(name, "Access-Control-") || name == "Vary" {
+			policy[name] = slices.Clone(values)
 		}
 	}
 	return policy
@@ -163,13 +169,15 @@ func accessControl(h http.Header) http.Header {
 // corsWriter passes a response of CORSHandler's next on with the
 // Access-Control-* headers of signet's policy only: a proxied origin's
 // own would otherwise be added to them, and a browser rejects an
-// Access-Control-Allow-Origin with two values.
+// Access-Control-Allow-Origin with two values. It also keeps the policy's
+// Vary values.
 type corsWriter struct {
 	http.ResponseWriter
 	policy http.Header
 	fixed  bool
 }
 
+// fix sets the policy's headers once, before the final status goes out.
 func (w *corsWriter) fix() {
 	if w.fixed {
 		return
@@ -182,12 +190,25 @@ func (w *corsWriter) fix() {
 		}
 	}
 	for name, values := range w.policy {
-		h[name] = values
+		if name != "Vary" {
+			h[name] = values
+			continue
+		}
+		for _, v := range values {
+			if !slices.Contains(h.Values("Vary"), v) {
+				h.Add("Vary", v)
+			}
+		}
 	}
 }
 
+// WriteHeader sends status. An informational status, such as 103 Early
+// Hints, which a reverse proxy passes on before clearing the headers,
+// leaves the policy for the final one.
 func (w *corsWriter) WriteHeader(status int) {
-	w.fix()
+	if status >= 200 {
+		w.fix()
+	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
@@ -196,5 +217,12 @@ func (w *corsWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// Unwrap lets http.ResponseController reach the writer below, for Flush.
+// Flush sends what is buffered, as a reverse proxy does after each write
+// of a response of unknown length.
+func (w *corsWriter) Flush() {
+	w.fix()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the writer below.
 func (w *corsWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -223,3 +223,74 @@ func TestCORSHandlerPassesResponses(t *testing.T) {
 		t.Error("CORSHandler without origins returned nil")
 	}
 }
+
+// TestCORSHandlerStreams checks that the wrapper passes flushes on, so
+// that a proxied stream of unknown length reaches the player as it comes.
+func TestCORSHandlerStreams(t *testing.T) {
+	release := make(chan struct{})
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first\n")
+		// As httplog.Writer did before it used a ResponseController.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		<-release
+		io.WriteString(w, "rest\n")
+	})
+	h, err := CORSHandler(config.CORS{AllowedOrigins: []string{playerOrigin}}, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	// The client reads the first part while the handler waits: without
+	// the flush, not even the status would arrive.
+	line := make(chan string, 1)
+	go func() {
+		resp, err := srv.Client().Get(srv.URL + "/live")
+		if err != nil {
+			line <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		buf := make([]byte, len("first\n"))
+		io.ReadFull(resp.Body, buf)
+		line <- string(buf)
+	}()
+	select {
+	case got := <-line:
+		if got != "first\n" {
+			t.Errorf("first part %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the first part did not arrive before the handler finished: the flush was lost")
+	}
+	close(release)
+}
+
+// TestCORSHandlerEarlyHints checks that an informational response before
+// the final one does not let the wrapped handler's own Access-Control-*
+// headers through, nor lose Vary: Origin.
+func TestCORSHandlerEarlyHints(t *testing.T) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</a.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		clear(w.Header())
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		io.WriteString(w, "media")
+	})
+	h, err := CORSHandler(config.CORS{AllowedOrigins: []string{playerOrigin}}, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/a.mp4", nil)
+	req.Header.Set("Origin", "https://evil.example.org")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if got := w.Header().Values("Access-Control-Allow-Origin"); len(got) != 0 {
+		t.Errorf("Access-Control-Allow-Origin %q for an origin that is not allowed", got)
+	}
+	if got := w.Header().Get("Vary"); got != "Origin" {
+		t.Errorf("Vary %q, expected Origin", got)
+	}
+}

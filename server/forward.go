@@ -104,9 +104,10 @@ func (s *Server) handleForwardAuth(c *gin.Context) {
 	if nginx {
 		if ttl := grantCacheSeconds(res.ValidUntil, now); ttl > 0 {
 			h.Set(accelExpiresHeader, strconv.FormatInt(ttl, 10))
-			// nginx may pass this response on until ttl seconds from now,
-			// so the browser's lifetime counts from then.
-			cacheControl = mediaCacheControl(res.ValidUntil, now.Add(time.Duration(ttl)*time.Second))
+			// nginx may pass this response on until the end of the second
+			// ttl seconds from now, so the browser's lifetime counts from
+			// then.
+			cacheControl = mediaCacheControl(res.ValidUntil, now.Add(time.Duration(ttl+1)*time.Second))
 		}
 	}
 	h.Set(cacheControlHeader, cacheControl)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/signet-media/signet/config"
+	"github.com/signet-media/signet/core"
 )
 
 // keygenSecretBytes is the size of a new secret: 256 bits, written as 64
@@ -87,7 +88,7 @@ func checkKeySnippet(snippet, id string, urls []string) error {
 		case u == "":
 			return fmt.Errorf("%w: --url is empty; give a URL prefix such as %s", errUsage, examplePrefix)
 		case strings.ContainsAny(u, "\r\n"):
-			return fmt.Errorf("%w: --url %q contains a line break; give one URL prefix per --url", errUsage, u)
+			return fmt.Errorf("%w: --url %q contains a line break; give one URL prefix per --url", errUsage, core.WithoutUserInfo(u))
 		}
 	}
 	cfg, err := config.Parse(keygenSnippetName, []byte(snippet))
@@ -101,7 +102,7 @@ func checkKeySnippet(snippet, id string, urls []string) error {
 	for i, u := range urls {
 		if i >= len(loaded) || loaded[i] != u {
 			return fmt.Errorf("%w: --url %q: a properties file does not read it as given; "+
-				"remove backslashes and white space at the ends", errUsage, u)
+				"remove backslashes and white space at the ends", errUsage, core.WithoutUserInfo(u))
 		}
 	}
 	return nil
@@ -134,12 +135,13 @@ func attributeKeyErrors(err error, id string, urls []string) error {
 // urlErrorMessage returns the message of a config error about the URL
 // prefix u, without the prefix that core's message repeats.
 func urlErrorMessage(u string, err error) string {
-	detail, isPrefixError := strings.CutPrefix(err.Error(), "invalid URL prefix "+strconv.Quote(u)+": ")
+	shown := core.WithoutUserInfo(u)
+	detail, isPrefixError := strings.CutPrefix(err.Error(), "invalid URL prefix "+strconv.Quote(shown)+": ")
 	if !isPrefixError {
-		return fmt.Sprintf("--url %q: %s", u, detail)
+		return fmt.Sprintf("--url %q: %s", shown, detail)
 	}
 	return fmt.Sprintf("--url %q: invalid URL prefix: %s "+
-		"(write scheme://host/path or a path starting with '/', such as %s)", u, detail, examplePrefix)
+		"(write scheme://host/path or a path starting with '/', such as %s)", shown, detail, examplePrefix)
 }
 
 // urlIndex returns the index of the --url option that printKeySnippet

@@ -59,6 +59,7 @@ func TestKeygenErrors(t *testing.T) {
 		{"long id", []string{"--id", strings.Repeat("k", 65)}, "it is 65 characters long; write 1 to 64"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
 		{"URL with spaces", []string{"--url", "not a url"}, `--url "not a url": invalid URL prefix: raw space at byte 3`},
+		{"URL with a password", []string{"--url", "https://u:PASSWORD123@x/"}, `--url "https://REDACTED@x/": invalid URL prefix: a prefix has no query, fragment or user info`},
 		{"URL with query", []string{"--url", "https://x/?q=1"}, `--url "https://x/?q=1": invalid URL prefix: a prefix has no query, fragment or user info`},
 		{"URL without host", []string{"--url", "https:///engage/"}, `--url "https:///engage/": invalid URL prefix`},
 		{"relative path", []string{"--url", "engage/"}, `--url "engage/": invalid URL prefix`},

@@ -70,9 +70,8 @@ func (w *Writer) Bytes() int64 { return w.bytes }
 // Flush sends buffered data to the client, when the underlying writer
 // supports it.
 func (w *Writer) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+	// The controller finds a Flush below writers that only Unwrap.
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap returns the underlying writer, for http.ResponseController.
