@@ -137,15 +137,17 @@ func CORSHandler(cfg config.CORS, next http.Handler) (http.Handler, error) {
 	if err != nil || handle == nil {
 		return next, err
 	}
+
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	// Every request goes to next as it came: no redirects of gin's own.
 	engine.RedirectTrailingSlash = false
 	engine.RedirectFixedPath = false
 	engine.Use(handle)
-	// A route for every path and the usual methods, so that gin does not
-	// replace an empty 404 of next with its own body; other methods reach
-	// next through NoRoute.
+
+	// A route for every path and the usual methods keeps gin from
+	// replacing an empty 404 of next with its own body. Other methods
+	// reach next through NoRoute.
 	pass := gin.WrapH(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(&corsWriter{ResponseWriter: w, policy: corsHeaders(w.Header())}, r)
 	}))

@@ -128,9 +128,8 @@ const maxGrantCache = 60 * time.Second
 
 // grantCacheSeconds returns how many whole seconds nginx may cache the
 // grant of a URL valid until validUntil: at most maxGrantCache, and a
-// second less than the URL has left, because nginx counts whole seconds
-// from the start of the one it stores the response in. Zero means not at
-// all.
+// second less than the URL has left. nginx counts whole seconds from the
+// start of the one it stores the response in. Zero means not at all.
 func grantCacheSeconds(validUntil, now time.Time) int64 {
 	return int64(min(validUntil.Sub(now)-time.Second, maxGrantCache) / time.Second)
 }
