@@ -243,6 +243,7 @@ func TestCORSHandlerStreams(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
+
 	// The client reads the first part while the handler waits: without
 	// the flush, not even the status would arrive.
 	line := make(chan string, 1)

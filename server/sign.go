@@ -152,7 +152,7 @@ func (s *Server) signRequest(c *gin.Context, form url.Values) (core.SignRequest,
 // checkServablePath returns an error naming the parameter name when the
 // path of rawURL, a URL or resource pattern to sign, is one that the media
 // route, forward authentication and signet edge reject as ambiguous (see
-// ambiguousPath), so that no caller is handed a URL that always fails.
+// ambiguousPath). So no caller is handed a URL that always fails.
 func checkServablePath(name, rawURL string) error {
 	target, _, _ := strings.Cut(rawURL, "#")
 	p, _, _ := strings.Cut(originForm(target), "?")
