@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -85,6 +86,22 @@ func signRequest(t *testing.T, base string, req core.SignRequest) string {
 	return base + strings.TrimPrefix(signed.URL, "http://127.0.0.1")
 }
 
+// movieFiles returns a directory with the file a.mp4, closed when the test
+// ends.
+func movieFiles(t *testing.T) fs.FS {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root.FS()
+}
+
 func get(t *testing.T, u string) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.Get(u)
@@ -97,17 +114,10 @@ func get(t *testing.T, u string) (*http.Response, string) {
 }
 
 func TestGatewayFiles(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := movieFiles(t)
 	now := time.Now().Truncate(time.Second)
 	clock := func() time.Time { return now }
-	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Files: root.FS(), Now: clock, Logger: slog.New(slog.DiscardHandler)})
+	gw, err := New(Config{Settings: Settings{Pool: newTestPool(t)}, Files: files, Now: clock, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

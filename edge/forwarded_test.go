@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,19 +20,11 @@ import (
 // proxies of proxies, with the client address in header.
 func newForwardedGateway(t *testing.T, proxies []netip.Prefix, header string) *httptest.Server {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
+	files := movieFiles(t)
 	policy := server.NewProxyPolicy(&config.Config{TrustedProxies: proxies, ClientHeader: header})
 	gw, err := New(Config{
 		Settings: Settings{Pool: newTestPool(t), Proxies: policy},
-		Files:    root.FS(),
+		Files:    files,
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

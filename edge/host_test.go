@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,19 +23,11 @@ import (
 // edge's, so that a request line or Host of about 1 MiB reaches it.
 func newLoggedGateway(t *testing.T, maxURLBytes int) (*httptest.Server, *lockedBuffer) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
+	files := movieFiles(t)
 	logs := &lockedBuffer{}
 	gw, err := New(Config{
 		Settings: Settings{Pool: newTestPool(t), MaxURLBytes: maxURLBytes},
-		Files:    root.FS(),
+		Files:    files,
 		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,20 +60,12 @@ func TestGatewayReloadKeepsPoolOfRequest(t *testing.T) {
 // close the old pool at once, and a request that had read the old
 // settings then got 503 from the closed pool.
 func TestGatewayReloadUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
+	files := movieFiles(t)
 	logs := &lockedBuffer{}
 	pools := []*wasm.Pool{newReloadPool(t)}
 	gw, err := New(Config{
 		Settings: Settings{Pool: pools[0]},
-		Files:    root.FS(),
+		Files:    files,
 		Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// The gateway reads the clock after it has read the settings
 		// and before it calls their pool. The pause widens that window,

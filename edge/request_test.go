@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -71,18 +69,10 @@ func TestGatewayLongTargetLikeMediaRoute(t *testing.T) {
 // maxURLBytes, where 0 is the default.
 func newLimitGateway(t *testing.T, maxURLBytes int) (*Gateway, *httptest.Server) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.mp4"), []byte("movie"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
+	files := movieFiles(t)
 	gw, err := New(Config{
 		Settings: Settings{Pool: newTestPool(t), MaxURLBytes: maxURLBytes},
-		Files:    root.FS(),
+		Files:    files,
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
