@@ -150,11 +150,11 @@ func (e entry) errorf(format string, args ...any) error {
 // keyError returns the *Error of the entry with key at file:line, with the
 // key as shownKey allows, and a note when it is not shown.
 func keyError(file string, line int, key string, err error) *Error {
-	shown := shownKey(key)
-	if shown == "" && key != "" {
+	visible := shownKey(key)
+	if visible == "" && key != "" {
 		err = fmt.Errorf("%w (the key is not shown, since the line may hold a secret)", err)
 	}
-	return &Error{File: file, Line: line, Key: shown, Err: err}
+	return &Error{File: file, Line: line, Key: visible, Err: err}
 }
 
 // shownKey returns key for an error message when it has the shape of a

@@ -113,9 +113,13 @@ func (p *corsPolicy) handle(c *gin.Context) {
 // denyOrigin rejects a CORS preflight request from an origin that
 // cors.allowed-origins does not list.
 func (s *Server) denyOrigin(c *gin.Context) {
-	s.fail(c, http.StatusForbidden, problem{
-		Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins",
-	})
+	s.fail(c, http.StatusForbidden, originNotAllowed(c))
+}
+
+// originNotAllowed returns the error of a preflight request from an origin
+// that cors.allowed-origins does not list.
+func originNotAllowed(c *gin.Context) problem {
+	return problem{Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins"}
 }
 
 // CORSHandler returns next with the CORS headers of cfg, as signet serve
@@ -123,9 +127,7 @@ func (s *Server) denyOrigin(c *gin.Context) {
 // origins too. It returns next itself when cfg allows no origin.
 func CORSHandler(cfg config.CORS, next http.Handler) (http.Handler, error) {
 	deny := func(c *gin.Context) {
-		body, err := encodeJSON(problem{
-			Error: "origin " + quoteInput(c.GetHeader("Origin")) + " is not allowed: list it in cors.allowed-origins",
-		})
+		body, err := encodeJSON(originNotAllowed(c))
 		if err != nil {
 			body = []byte(`{"error":"origin not allowed"}` + "\n")
 		}

@@ -135,13 +135,13 @@ func attributeKeyErrors(err error, id string, urls []string) error {
 // urlErrorMessage returns the message of a config error about the URL
 // prefix u, without the prefix that core's message repeats.
 func urlErrorMessage(u string, err error) string {
-	shown := core.WithoutUserInfo(u)
-	detail, isPrefixError := strings.CutPrefix(err.Error(), "invalid URL prefix "+strconv.Quote(shown)+": ")
+	redacted := core.WithoutUserInfo(u)
+	detail, isPrefixError := strings.CutPrefix(err.Error(), "invalid URL prefix "+strconv.Quote(redacted)+": ")
 	if !isPrefixError {
-		return fmt.Sprintf("--url %q: %s", shown, detail)
+		return fmt.Sprintf("--url %q: %s", redacted, detail)
 	}
 	return fmt.Sprintf("--url %q: invalid URL prefix: %s "+
-		"(write scheme://host/path or a path starting with '/', such as %s)", shown, detail, examplePrefix)
+		"(write scheme://host/path or a path starting with '/', such as %s)", redacted, detail, examplePrefix)
 }
 
 // urlIndex returns the index of the --url option that printKeySnippet

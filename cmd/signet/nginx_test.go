@@ -177,10 +177,10 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 	})
 	t.Run("grants cached per client", func(t *testing.T) {
-		// asked counts signet's log lines of /auth requests. They arrive
+		// authRequests counts signet's log lines of /auth requests. They arrive
 		// through a pipe, so it first waits until the count reaches want
 		// or a second has passed.
-		asked := func(want int) int {
+		authRequests := func(want int) int {
 			deadline := time.Now().Add(time.Second)
 			for {
 				n := strings.Count(s.logs.String(), "/auth?nginx=1")
@@ -193,13 +193,13 @@ func TestNginxForwardAuth(t *testing.T) {
 		// settled waits until the lines of earlier requests have arrived:
 		// until the count stays the same for 200 ms.
 		settled := func() int {
-			n := asked(0)
+			n := authRequests(0)
 			for {
 				time.Sleep(200 * time.Millisecond)
-				if m := asked(0); m == n {
+				if m := authRequests(0); m == n {
 					return n
 				}
-				n = asked(0)
+				n = authRequests(0)
 			}
 		}
 		first := settled()
@@ -208,9 +208,9 @@ func TestNginxForwardAuth(t *testing.T) {
 				t.Fatalf("status %d with %d bytes, want 200 with the file", resp.StatusCode, len(data))
 			}
 		}
-		cached := asked(first + 2)
+		cached := authRequests(first + 2)
 		if n := cached - first; n > 1 {
-			t.Errorf("signet was asked %d times for one URL from one client, want at most once", n)
+			t.Errorf("signet got %d /auth requests for one URL from one client, want at most once", n)
 		}
 		// The same URL from another loopback address: the cached grant
 		// of 127.0.0.1 must not apply.
@@ -223,9 +223,9 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 		resp.Body.Close()
 		checkRefused(t, resp, http.StatusForbidden, "ip-mismatch")
-		before := asked(cached + 1)
+		before := authRequests(cached + 1)
 		if n := before - cached; n != 1 {
-			t.Errorf("signet was asked %d times for the request from 127.0.0.2, want once", n)
+			t.Errorf("signet got %d /auth requests for the request from 127.0.0.2, want once", n)
 		}
 
 		tampered := f.bound[:len(f.bound)-1] + flipHex(f.bound[len(f.bound)-1:])
@@ -233,8 +233,8 @@ func TestNginxForwardAuth(t *testing.T) {
 			resp, _ := fetch(t, tampered)
 			checkRefused(t, resp, http.StatusForbidden, "invalid-signature")
 		}
-		if n := asked(before+2) - before; n != 2 {
-			t.Errorf("signet was asked %d times for two requests of a rejected URL, want 2: rejections are not cached", n)
+		if n := authRequests(before+2) - before; n != 2 {
+			t.Errorf("signet got %d /auth requests for two requests of a rejected URL, want 2: rejections are not cached", n)
 		}
 	})
 	t.Run("access log without signatures", func(t *testing.T) {
